@@ -1,0 +1,1 @@
+"""Reference implementation of the city's department APIs, serving demo_city.json."""
