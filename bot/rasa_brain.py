@@ -1,0 +1,91 @@
+"""The Rasa-backed `Brain` every channel talks to.
+
+It owns the parts that must behave the same on every channel: numbered choices ("1",
+"第二个") become the offered button's payload, payloads a citizen types that were never
+offered are treated as plain text, and a Rasa outage becomes a polite answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from bot import metrics
+from bot.brain import BotMessage, Button
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.render import choice_payload
+from common.store import KeyValueStore
+
+logger = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "系统正忙，请稍后再试。着急的话请拨打12345市民服务热线。"
+EMPTY_MESSAGE = "您好像没有输入内容。请直接说您要办的事，或回复“帮助”查看菜单。"
+MAX_MESSAGE_CHARS = 500
+CHOICES_TTL_SECONDS = 30 * 60
+
+
+def normalise_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
+    """Rasa's REST output without the recipient id, in the shape of CONTRACT's /api/chat."""
+    messages: list[BotMessage] = []
+    for item in raw:
+        message: BotMessage = {}
+        if item.get("text"):
+            message["text"] = item["text"]
+        if item.get("buttons"):
+            message["buttons"] = [Button(title=b["title"], payload=b["payload"]) for b in item["buttons"]]
+        if item.get("custom"):
+            message["custom"] = item["custom"]
+        if item.get("image"):
+            message["image"] = item["image"]
+        if message:
+            messages.append(message)
+    return messages
+
+
+def strip_unoffered_payload(text: str, offered: list[Button]) -> str:
+    """A leading "/" would let a citizen inject intents and entities; only offered payloads pass."""
+    if text.startswith("/") and text not in {button["payload"] for button in offered}:
+        return text.lstrip("/").strip()
+    return text
+
+
+class RasaBrain:
+    def __init__(self, rasa: RasaClient, store: KeyValueStore) -> None:
+        self._rasa = rasa
+        self._store = store
+
+    async def respond(self, sender: str, text: str) -> list[BotMessage]:
+        text = text.strip()[:MAX_MESSAGE_CHARS]
+        offered = await self._offered_buttons(sender) if text else []
+        message = choice_payload(text, offered) or strip_unoffered_payload(text, offered)
+        if not message:
+            return [{"text": EMPTY_MESSAGE}]
+        channel = sender.partition(":")[0]
+        started = time.perf_counter()
+        try:
+            raw = await self._rasa.send_message(sender, message)
+        except RasaUnavailable as error:
+            metrics.RASA_ERRORS.inc()
+            logger.error("Rasa unavailable for %s: %s", sender, error)
+            return [{"text": BUSY_MESSAGE, "custom": {"error": "assistant_unavailable"}}]
+        finally:
+            metrics.RASA_LATENCY.observe(time.perf_counter() - started)
+        metrics.CHAT_MESSAGES.labels(channel=channel).inc()
+        messages = normalise_messages(raw)
+        await self._remember_buttons(sender, messages)
+        return messages
+
+    async def _offered_buttons(self, sender: str) -> list[Button]:
+        stored = await self._store.get(f"buttons:{sender}")
+        return json.loads(stored) if stored else []
+
+    async def _remember_buttons(self, sender: str, messages: list[BotMessage]) -> None:
+        buttons = [button for message in messages for button in message.get("buttons", [])]
+        if buttons:
+            await self._store.set(
+                f"buttons:{sender}", json.dumps(buttons, ensure_ascii=False), CHOICES_TTL_SECONDS
+            )
+        else:
+            await self._store.delete(f"buttons:{sender}")

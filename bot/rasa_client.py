@@ -1,0 +1,42 @@
+"""HTTP client of the Rasa server: every call has a timeout and raises one error type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        try:
+            response = await self._http.post(path, json=payload)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"{path}: {type(error).__name__}: {error}") from error
+
+    async def send_message(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """The REST channel's webhook: the bot's messages for one user message."""
+        return await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        return await self._post("/model/parse", {"text": text})
+
+    async def is_ready(self) -> bool:
+        """Ready means a model is loaded, not merely that the port answers."""
+        try:
+            response = await self._http.get("/status", timeout=2.0)
+            return response.status_code == 200 and bool(response.json().get("model_file"))
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    async def close(self) -> None:
+        await self._http.aclose()
