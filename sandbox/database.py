@@ -18,7 +18,14 @@ from common.identity import normalise_plate
 from sandbox.models import (
     Base,
     Citizen,
+    Clinic,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintTicket,
+    GovHall,
+    Hospital,
     HousingFundAccount,
+    SlotTemplate,
     SocialSecurityRecord,
     TrafficViolation,
     UtilityAccount,
@@ -27,6 +34,29 @@ from sandbox.models import (
 )
 
 DEMO_DATA_PATH = Path(__file__).with_name("demo_city.json")
+
+# Categories beyond the demo data, so every common complaint has a department to go to;
+# "other" goes to the hotline office, which dispatches by hand as a real 12345 centre does.
+EXTRA_COMPLAINT_CATEGORIES = (
+    {
+        "category": "market_supervision",
+        "name": "市场监管",
+        "department": "市市场监督管理局",
+        "examples": ["食品安全", "过期食品", "虚假宣传", "缺斤短两", "无证经营"],
+    },
+    {
+        "category": "public_security",
+        "name": "公安治安",
+        "department": "市公安局",
+        "examples": ["夜间噪音扰民", "治安问题", "违章停车堵路", "广场舞噪音"],
+    },
+    {
+        "category": "other",
+        "name": "其他",
+        "department": "市12345政务服务便民热线办公室",
+        "examples": ["其他问题", "意见建议"],
+    },
+)
 
 
 def create_db_engine(url: str) -> Engine:
@@ -75,7 +105,55 @@ def seed(session: Session, demo: dict[str, Any]) -> None:
         _add_missing(session, Vehicle(plate_number=plate, holder=vehicle["holder"]))
         for violation in vehicle["violations"]:
             _add_missing(session, TrafficViolation(plate_number=plate, **violation))
+    _seed_appointments(session, demo)
+    _seed_complaints(session, demo)
     session.commit()
+
+
+def _seed_appointments(session: Session, demo: dict[str, Any]) -> None:
+    fully_booked = {record["clinic_id"] for record in demo.get("fully_booked", [])}
+    for hospital in demo.get("hospitals", []):
+        fields = {key: value for key, value in hospital.items() if key != "clinics"}
+        _add_missing(session, Hospital(**fields))
+        for clinic in hospital["clinics"]:
+            fully = clinic["clinic_id"] in fully_booked
+            _add_missing(session, Clinic(hospital_id=hospital["hospital_id"], fully_booked=fully, **clinic))
+    for hall in demo.get("gov_halls", []):
+        _add_missing(session, GovHall(**hall))
+    template = demo.get("slot_template")
+    if template:
+        morning, afternoon = template["morning"], template["afternoon"]
+        _add_missing(
+            session,
+            SlotTemplate(
+                name="hospital",
+                weekdays=template["weekdays"],
+                morning_start=morning[0],
+                morning_end=morning[1],
+                afternoon_start=afternoon[0],
+                afternoon_end=afternoon[1],
+                slot_minutes=template["slot_minutes"],
+                capacity=template["capacity"],
+                book_ahead_days=template["book_ahead_days"],
+                same_day_cutoff_minutes=template["same_day_cutoff_minutes"],
+            ),
+        )
+
+
+def _seed_complaints(session: Session, demo: dict[str, Any]) -> None:
+    for category in [*demo.get("complaint_categories", []), *EXTRA_COMPLAINT_CATEGORIES]:
+        _add_missing(session, ComplaintCategory(**category))
+    for ticket in demo.get("complaint_tickets", []):
+        fields = {key: value for key, value in ticket.items() if key != "history"}
+        _add_missing(session, ComplaintTicket(**fields))
+        for change in ticket.get("history", []):
+            _add_missing(
+                session,
+                ComplaintEvent(ticket_id=ticket["ticket_id"], **change),
+                ticket_id=ticket["ticket_id"],
+                at=change["at"],
+                status=change["status"],
+            )
 
 
 def _add_missing(session: Session, record: Base, **natural_key: Any) -> None:

@@ -115,7 +115,8 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
 
 
 def _departments(app: FastAPI) -> set[str]:
-    return {name for route in app.routes if (name := department_of(getattr(route, "path", "")))}
+    """From the OpenAPI paths: public API, whereas how FastAPI nests included routers changes."""
+    return {name for path in app.openapi()["paths"] if (name := department_of(path))}
 
 
 @router.get("")

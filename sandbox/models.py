@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -125,3 +135,169 @@ class TrafficViolation(Base):
     fine: Mapped[float] = mapped_column(Float)
     points: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+
+    hospital_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    clinics: Mapped[list[Clinic]] = relationship(
+        back_populates="hospital", order_by="Clinic.clinic_id", lazy="selectin"
+    )
+
+
+class Clinic(Base):
+    """A hospital department taking registrations; `fully_booked` clinics offer no free place
+    at all, which lets the assistant's "propose another clinic or day" path be exercised."""
+
+    __tablename__ = "clinics"
+
+    clinic_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.hospital_id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fully_booked: Mapped[bool] = mapped_column(Boolean, default=False)
+    hospital: Mapped[Hospital] = relationship(back_populates="clinics", lazy="joined")
+
+
+class GovHall(Base):
+    """A government service hall. Its slots follow its own opening `hours` text; the slot
+    length and places per slot are sandbox choices, not part of the demo data."""
+
+    __tablename__ = "gov_halls"
+
+    hall_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    hours: Mapped[str] = mapped_column(String(128))
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    capacity: Mapped[int] = mapped_column(Integer, default=6)
+
+
+class SlotTemplate(Base):
+    """The weekly registration schedule every clinic shares (demo `slot_template`)."""
+
+    __tablename__ = "slot_templates"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    weekdays: Mapped[list[int]] = mapped_column(JSON)
+    morning_start: Mapped[str] = mapped_column(String(5))
+    morning_end: Mapped[str] = mapped_column(String(5))
+    afternoon_start: Mapped[str] = mapped_column(String(5))
+    afternoon_end: Mapped[str] = mapped_column(String(5))
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    book_ahead_days: Mapped[int] = mapped_column(Integer)
+    same_day_cutoff_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentSlot(Base):
+    """Places taken in one slot of one clinic or hall, created on its first booking.
+
+    Capacity is enforced by a conditional `UPDATE ... WHERE booked < capacity` on this row,
+    so two concurrent requests for the last place cannot both win on SQLite or PostgreSQL;
+    the check constraint is the last line of defence."""
+
+    __tablename__ = "appointment_slots"
+    __table_args__ = (
+        UniqueConstraint("resource_id", "date", "start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="appointment_slot_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(String(16))
+    date: Mapped[str] = mapped_column(String(10))
+    start: Mapped[str] = mapped_column(String(5))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    """One booking. Cancelled and rescheduled bookings stay, with their status, for the
+    citizen's history; `replaced_by` links a rescheduled booking to its successor."""
+
+    __tablename__ = "appointments"
+
+    booking_no: Mapped[str] = mapped_column(String(24), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    resource_id: Mapped[str] = mapped_column(String(16), index=True)
+    service: Mapped[str | None] = mapped_column(String(32))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"))
+    date: Mapped[str] = mapped_column(String(10))
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    citizen_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    citizen_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[str] = mapped_column(String(25))
+    cancelled_at: Mapped[str | None] = mapped_column(String(25))
+    replaced_by: Mapped[str | None] = mapped_column(String(24))
+
+
+class SequenceCounter(Base):
+    """Per-scope counters ("ticket:20261124") behind human-readable numbers; incremented
+    with an UPDATE inside the writing transaction, so concurrent writers never share a number."""
+
+    __tablename__ = "sequence_counters"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class ComplaintCategory(Base):
+    __tablename__ = "complaint_categories"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(64))
+    examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ComplaintTicket(Base):
+    """A 12345 hotline ticket. `holder` and the contact are kept even for anonymous tickets so
+    the citizen can follow them; `anonymous` hides the contact from the handling department."""
+
+    __tablename__ = "complaint_tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    holder: Mapped[str | None] = mapped_column(ForeignKey("citizens.citizen_id"), index=True)
+    category: Mapped[str] = mapped_column(ForeignKey("complaint_categories.category"))
+    title: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[str] = mapped_column(String(25))
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(256))
+    rated_at: Mapped[str | None] = mapped_column(String(25))
+    rating_key: Mapped[str | None] = mapped_column(String(128))
+    history: Mapped[list[ComplaintEvent]] = relationship(
+        order_by="ComplaintEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ComplaintEvent(Base):
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("complaint_tickets.ticket_id"), index=True)
+    at: Mapped[str] = mapped_column(String(25))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(256))

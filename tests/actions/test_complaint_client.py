@@ -1,0 +1,91 @@
+"""The complaint client against the real sandbox served over HTTP, faults included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from actions.clients.base import ClientLimits, DepartmentRejected, DepartmentUnavailable, RecordNotFound
+from actions.clients.complaints import ComplaintClient, ComplaintDraft
+from common.settings import Settings
+from sandbox.app import create_app
+from tests.servers import serve
+
+LIMITS = ClientLimits(timeout_seconds=0.5, read_retries=1, breaker_failures=2, breaker_reset_seconds=60)
+
+
+@pytest.fixture(scope="module")
+def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"))
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def no_faults(sandbox_url: str) -> Iterator[None]:
+    yield
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+
+
+async def test_categories_carry_examples_and_departments(sandbox_url: str) -> None:
+    categories = {c.category: c for c in await ComplaintClient(sandbox_url, LIMITS).categories()}
+    assert categories["environment"].department == "市生态环境局"
+    assert "油烟扰民" in categories["environment"].examples
+
+
+async def test_file_follow_and_rate(sandbox_url: str) -> None:
+    client = ComplaintClient(sandbox_url, LIMITS)
+    draft = ComplaintDraft(
+        category="urban_construction",
+        description="小区门口道路破损很久了，晚上骑车容易摔倒",
+        location="环翠区文化中路",
+        citizen_id="C001",
+        contact_phone="13805310001",
+    )
+    ticket = await client.file(draft, idempotency_key="wechat:o1:msg-9")
+    assert (await client.file(draft, idempotency_key="wechat:o1:msg-9")).ticket_id == ticket.ticket_id
+    assert (ticket.status, ticket.department) == ("已受理", "市住房和城乡建设局")
+    assert not ticket.can_be_rated
+    mine = [t.ticket_id for t in await client.tickets_of(citizen_id="C001")]
+    assert mine.count(ticket.ticket_id) == 1 and "12345-20261101-0001" in mine
+    with pytest.raises(DepartmentRejected) as early:
+        await client.rate(ticket.ticket_id, 5, idempotency_key="rate-early")
+    assert early.value.code == "not_closed"
+    httpx.post(
+        f"{sandbox_url}/complaints/v1/tickets/{ticket.ticket_id}/status", json={"status": "已办结"}
+    ).raise_for_status()
+    closed = await client.ticket(ticket.ticket_id)
+    assert closed.can_be_rated and [e.status for e in closed.history] == ["已受理", "已办结"]
+    rated = await client.rate(ticket.ticket_id, 4, idempotency_key="rate-1", comment="处理及时")
+    assert rated.satisfaction == 4
+    assert (await client.rate(ticket.ticket_id, 4, idempotency_key="rate-1")).satisfaction == 4
+    with pytest.raises(DepartmentRejected) as twice:
+        await client.rate(ticket.ticket_id, 1, idempotency_key="rate-2")
+    assert twice.value.code == "already_rated"
+    with pytest.raises(RecordNotFound):
+        await client.ticket("12345-20990101-0001")
+
+
+async def test_invalid_input_is_a_rejection_not_a_crash(sandbox_url: str) -> None:
+    client = ComplaintClient(sandbox_url, LIMITS)
+    with pytest.raises(DepartmentRejected) as refused:
+        await client.file(ComplaintDraft(category="weather", description="天气太热"), idempotency_key="bad-1")
+    assert refused.value.code == "unknown_category"
+    with pytest.raises(DepartmentRejected) as malformed:
+        await client.rate("12345-20261020-0042", 9, idempotency_key="bad-2")
+    assert malformed.value.code == "invalid_request"
+
+
+async def test_a_slow_ticket_system_is_unavailable(sandbox_url: str) -> None:
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "timeout"}).raise_for_status()
+    client = ComplaintClient(sandbox_url, LIMITS)
+    with pytest.raises(DepartmentUnavailable) as raised:
+        await client.ticket("12345-20261101-0001")
+    assert raised.value.department == "12345热线工单系统"
+    draft = ComplaintDraft(category="environment", description="夜里工地施工噪音很大")
+    with pytest.raises(DepartmentUnavailable):
+        await client.file(draft, idempotency_key="during-outage")
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert await ComplaintClient(sandbox_url, LIMITS).tickets_of(citizen_id="C999") == []
