@@ -1,0 +1,149 @@
+"""The resilient HTTP base every department client shares.
+
+Rasa waits up to 300 s for an action, far longer than a citizen will; so each call has a
+short timeout, idempotent reads are retried, and a circuit breaker stops hammering a
+department that is down so the citizen gets an honest "busy" answer at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+INVALID_REQUEST_MESSAGE = "信息不完整或格式不对，请检查后再试"
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    timeout_seconds: float
+    read_retries: int
+    breaker_failures: int
+    breaker_reset_seconds: float
+
+    @classmethod
+    def from_env(cls) -> ClientLimits:
+        return cls(
+            timeout_seconds=float(os.environ.get("DEPARTMENT_TIMEOUT_SECONDS", "3")),
+            read_retries=int(os.environ.get("DEPARTMENT_READ_RETRIES", "1")),
+            breaker_failures=int(os.environ.get("DEPARTMENT_BREAKER_FAILURES", "5")),
+            breaker_reset_seconds=float(os.environ.get("DEPARTMENT_BREAKER_RESET_SECONDS", "30")),
+        )
+
+
+class DepartmentError(Exception):
+    """Base of the errors an action turns into a citizen-facing sentence."""
+
+    def __init__(self, department: str, detail: str = "") -> None:
+        super().__init__(f"{department}: {detail}")
+        self.department = department
+
+
+class DepartmentUnavailable(DepartmentError):
+    """Timeout, 5xx, connection refused or an open breaker: try again later."""
+
+
+class RecordNotFound(DepartmentError):
+    """The department answered 404: the number the citizen gave does not exist."""
+
+
+class DepartmentRejected(DepartmentError):
+    """The department refused the request for a reason the citizen can act on: a full
+    slot, a closed day, an invalid phone. `code` is for the dialogue to branch on;
+    `message` is short Chinese that may be shown to the citizen as it is."""
+
+    def __init__(self, department: str, code: str, message: str) -> None:
+        super().__init__(department, code)
+        self.code = code
+        self.message = message
+
+
+class CircuitBreaker:
+    """Opens after `failures` consecutive failures; lets one trial call through after `reset_seconds`."""
+
+    def __init__(self, failures: int, reset_seconds: float) -> None:
+        self._threshold = failures
+        self._reset_seconds = reset_seconds
+        self._consecutive_failures = 0
+        self._opened_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        if self._opened_at is None:
+            return False
+        return time.monotonic() - self._opened_at < self._reset_seconds
+
+    def record_success(self) -> None:
+        self._consecutive_failures = 0
+        self._opened_at = None
+
+    def record_failure(self) -> None:
+        self._consecutive_failures += 1
+        if self._consecutive_failures >= self._threshold:
+            self._opened_at = time.monotonic()
+
+
+class DepartmentClient:
+    """One instance per department; subclasses add typed methods over `_get` / `_post`."""
+
+    department_name = "相关部门"
+
+    def __init__(self, base_url: str, limits: ClientLimits | None = None) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._limits = limits or ClientLimits.from_env()
+        self._breaker = CircuitBreaker(self._limits.breaker_failures, self._limits.breaker_reset_seconds)
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._request("GET", path, params=params, attempts=1 + self._limits.read_retries)
+
+    async def _post(self, path: str, payload: dict[str, Any], idempotency_key: str | None = None) -> Any:
+        """Writes are retried only with an idempotency key, so a retry can never act twice."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        attempts = 1 + self._limits.read_retries if idempotency_key else 1
+        return await self._request("POST", path, json=payload, headers=headers, attempts=attempts)
+
+    async def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
+        if self._breaker.is_open:
+            raise DepartmentUnavailable(self.department_name, "circuit open")
+        url = f"{self._base_url}{path}"
+        last_error = ""
+        for attempt in range(attempts):
+            try:
+                async with httpx.AsyncClient(timeout=self._limits.timeout_seconds) as client:
+                    response = await client.request(method, url, **kwargs)
+            except httpx.HTTPError as error:
+                last_error = type(error).__name__
+            else:
+                if response.status_code == 404:
+                    self._breaker.record_success()
+                    raise RecordNotFound(self.department_name, path)
+                if response.status_code < 500:
+                    self._breaker.record_success()
+                    if response.status_code >= 400:
+                        raise self._rejection(response)
+                    return response.json()
+                last_error = f"HTTP {response.status_code}"
+            logger.warning("%s %s failed (attempt %d): %s", method, path, attempt + 1, last_error)
+            if attempt + 1 < attempts:
+                await asyncio.sleep(0.2 * (attempt + 1))
+        self._breaker.record_failure()
+        raise DepartmentUnavailable(self.department_name, last_error)
+
+    def _rejection(self, response: httpx.Response) -> DepartmentRejected:
+        """Departments answer a refusal as {"detail": {"code", "message"}}; anything else is
+        reported as an invalid request rather than a raw HTTP error."""
+        try:
+            detail = response.json().get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        if isinstance(detail, dict) and "code" in detail:
+            return DepartmentRejected(
+                self.department_name, str(detail["code"]), str(detail.get("message", ""))
+            )
+        return DepartmentRejected(self.department_name, "invalid_request", INVALID_REQUEST_MESSAGE)

@@ -1,0 +1,96 @@
+"""The typed department clients against the real sandbox served over HTTP, faults included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from actions.clients.base import ClientLimits, DepartmentUnavailable, RecordNotFound
+from actions.clients.housing_fund import HousingFundClient
+from actions.clients.hrss import HrssClient
+from actions.clients.population import PopulationClient
+from actions.clients.traffic import TrafficClient
+from actions.clients.utility import UtilityClient
+from common.settings import Settings
+from sandbox.app import create_app
+from tests.servers import serve
+
+LIMITS = ClientLimits(timeout_seconds=0.5, read_retries=1, breaker_failures=2, breaker_reset_seconds=60)
+
+
+@pytest.fixture(scope="module")
+def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"))
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def no_faults(sandbox_url: str) -> Iterator[None]:
+    yield
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+
+
+async def test_linked_citizen_and_what_they_hold(sandbox_url: str) -> None:
+    population = PopulationClient(sandbox_url, LIMITS)
+    citizen = await population.find_by_channel_user("alipay:2088000000000001")
+    assert citizen is not None and citizen.name == "张伟"
+    assert await population.find_by_channel_user("web:abc") is None
+    accounts = {
+        account.bill_type: account.account_number for account in await population.utility_accounts("C001")
+    }
+    assert accounts == {"water": "3100012345", "electricity": "0531880001", "gas": "GZ20080077"}
+    assert await population.vehicle_plates("C001") == ["鲁K·A1234"]
+    by_id = await population.find_by_id_number("371082195801050158")
+    assert by_id is not None and by_id.citizen_id == "C003"
+
+
+async def test_utility_account_and_idempotent_payment(sandbox_url: str) -> None:
+    water = UtilityClient(sandbox_url, "供水公司", LIMITS)
+    account = await water.get_account("3100012345")
+    assert account.bill_type == "water" and account.usage_unit == "吨"
+    october = account.bill_for("2026-10")
+    assert october is not None and october.status == "unpaid" and october.amount == pytest.approx(86.4)
+
+    receipt = await water.pay_bill("3100012345", "2026-10", 86.4, "T-test-1", "alipay")
+    again = await water.pay_bill("3100012345", "2026-10", 86.4, "T-test-1", "alipay")
+    assert receipt.paid_at == again.paid_at
+    paid = (await water.get_account("3100012345")).bill_for("2026-10")
+    assert paid is not None and paid.status == "paid"
+
+    with pytest.raises(RecordNotFound):
+        await water.get_account("3100099999")
+
+
+async def test_social_security_fund_and_fines(sandbox_url: str) -> None:
+    retiree = await HrssClient(sandbox_url, LIMITS).social_security("C003")
+    assert retiree.status == "退休" and retiree.monthly_pension
+    fund = HousingFundClient(sandbox_url, LIMITS)
+    assert (await fund.account_for_citizen("C001")).balance == pytest.approx(86542.17)
+    assert (await fund.get_account("GJJ370100002")).account_number == "GJJ370100002"
+    assert await fund.account_for_citizen_or_none("C003") is None
+    fines = await TrafficClient(sandbox_url, LIMITS).violations("鲁KA1234")
+    assert [violation.status for violation in fines] == ["未处理", "已处理"]
+
+
+async def test_faulty_department_is_unavailable_then_the_breaker_opens(sandbox_url: str) -> None:
+    httpx.post(
+        f"{sandbox_url}/_faults/traffic", json={"mode": "timeout", "delay_seconds": 5}
+    ).raise_for_status()
+    traffic = TrafficClient(sandbox_url, LIMITS)
+    for _ in range(LIMITS.breaker_failures):
+        with pytest.raises(DepartmentUnavailable):
+            await traffic.violations("鲁K·A1234")
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    with pytest.raises(DepartmentUnavailable, match="circuit open"):
+        await traffic.violations("鲁K·A1234")
+
+
+async def test_a_500_from_one_department_leaves_the_others_alone(sandbox_url: str) -> None:
+    httpx.post(f"{sandbox_url}/_faults/utility", json={"mode": "error"}).raise_for_status()
+    with pytest.raises(DepartmentUnavailable):
+        await UtilityClient(sandbox_url, "燃气公司", LIMITS).get_account("GZ20080077")
+    summary = await HrssClient(sandbox_url, LIMITS).social_security("C001")
+    assert summary.contribution_months == 219
