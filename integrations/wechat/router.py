@@ -1,0 +1,130 @@
+"""The /wechat endpoint WeChat's servers call, and `mount_wechat` which puts it on the gateway.
+
+Every request passes, in this order: signature (constant time), timestamp window, size
+cap, safe XML parsing, then in safe mode msg_signature and decryption. Refusals carry a
+status and a short fixed body only; the reason goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
+from wechatpy import create_reply, parse_message
+
+from bot.brain import Brain
+from common.store import KeyValueStore
+from integrations.wechat.api import WeChatApi
+from integrations.wechat.channel import OUTCOMES, WeChatChannel
+from integrations.wechat.config import WeChatConfig, load_config
+from integrations.wechat.menu import load_menu
+from integrations.wechat.protocol import Envelope, RequestRejected, check_signature, check_timestamp
+
+logger = logging.getLogger(__name__)
+
+PATH = "/wechat"
+SUCCESS = "success"
+_REFUSALS = {400: "bad request", 403: "forbidden", 413: "payload too large"}
+
+
+def _refusal(error: RequestRejected, request: Request) -> PlainTextResponse:
+    client = request.client.host if request.client else "?"
+    logger.warning("refused a WeChat request from %s: %s", client, error.reason)
+    OUTCOMES.labels(outcome="refused").inc()
+    return PlainTextResponse(_REFUSALS.get(error.status_code, "refused"), status_code=error.status_code)
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it exceeds `limit`, whatever Content-Length claims."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise RequestRejected(400, "bad Content-Length")
+        if int(declared) > limit:
+            raise RequestRejected(413, f"declared body of {declared} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise RequestRejected(413, "body over the cap")
+    return bytes(body)
+
+
+def create_router(config: WeChatConfig, channel: WeChatChannel) -> APIRouter:
+    router = APIRouter()
+    envelope = Envelope(config)
+
+    def authenticate(request: Request) -> dict[str, str]:
+        params = dict(request.query_params)
+        check_signature(config.token, params)
+        check_timestamp(params["timestamp"], config.timestamp_window_seconds)
+        return params
+
+    @router.get(PATH, include_in_schema=False)
+    async def verify_url(request: Request) -> Response:
+        """WeChat's check of the server URL: echo `echostr` back if the request is signed."""
+        try:
+            params = authenticate(request)
+        except RequestRejected as error:
+            return _refusal(error, request)
+        return PlainTextResponse(params.get("echostr", ""))
+
+    @router.post(PATH, include_in_schema=False)
+    async def receive(request: Request) -> Response:
+        try:
+            params = authenticate(request)
+            body = await read_capped(request, config.max_body_bytes)
+            xml, encrypted = envelope.open(params, body)
+            message = parse_message(xml)
+            reply = await channel.handle(message)
+        except RequestRejected as error:
+            return _refusal(error, request)
+        except (KeyError, ValueError) as error:
+            return _refusal(RequestRejected(400, f"not a WeChat message: {type(error).__name__}"), request)
+        if reply is None:
+            return PlainTextResponse(SUCCESS)
+        sealed = envelope.seal(create_reply(reply, message).render(), encrypted, params["nonce"])
+        return Response(sealed, media_type="application/xml")
+
+    return router
+
+
+def _unconfigured_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.api_route(PATH, methods=["GET", "POST"], include_in_schema=False)
+    async def not_configured() -> Response:
+        return PlainTextResponse("wechat channel not configured", status_code=503)
+
+    return router
+
+
+def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore) -> None:
+    """Serves /wechat from the environment's WECHAT_* settings; without them, a 503 that says so."""
+    config = load_config()
+    problem = config.problem()
+    if problem:
+        logger.log(logging.ERROR if config.configured else logging.INFO, "WeChat channel off: %s", problem)
+        app.include_router(_unconfigured_router())
+        return
+    http = httpx.AsyncClient(timeout=httpx.Timeout(config.api_timeout_seconds))
+    channel = WeChatChannel(config, brain, store, WeChatApi(http, config, store), load_menu())
+    app.include_router(create_router(config, channel))
+    app.state.wechat = channel
+    inner_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running_app: Any) -> AsyncIterator[Any]:
+        async with inner_lifespan(running_app) as state:
+            try:
+                yield state
+            finally:
+                await channel.aclose()
+                await http.aclose()
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,148 @@
+"""/wechat against the real stack (sandbox, action server, Rasa): WeChat's side is simulated
+exactly (signed, AES-encrypted pushes; a fake API server for customer-service messages)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from bot.app import create_app
+from integrations.wechat.menu import load_menu
+from integrations.wechat.protocol import sign
+from scripts.stack import Stack
+from tests.servers import serve
+from tests.wechat.conftest import Account, FakePlatform, simulator
+
+pytestmark = pytest.mark.e2e
+
+ZHANG_WEI = "oDemoZhangWei0001"
+StackGateway = Callable[..., AbstractContextManager[str]]
+
+
+@pytest.fixture
+def stack_gateway(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePlatform
+) -> StackGateway:
+    """A gateway built by `bot.app.create_app` in this process, using the running stack's Rasa."""
+
+    @contextmanager
+    def start(**env: str) -> Iterator[str]:
+        settings = {
+            name: stack.env[name] for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "STATE_DIR")
+        }
+        settings.update(
+            REDIS_URL="",
+            DATABASE_URL="",
+            WECHAT_TOKEN=account.token,
+            WECHAT_APP_ID=account.app_id,
+            WECHAT_APP_SECRET=account.app_secret,
+            WECHAT_ENCODING_AES_KEY=account.aes_key,
+            WECHAT_API_BASE=platform.url,
+            **env,
+        )
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        with serve(create_app()) as url:
+            yield f"{url}/wechat"
+
+    return start
+
+
+def _greeting_with_menu(text: str | None) -> bool:
+    return text is not None and "您好" in text and "1. 查账单" in text and "请回复数字选择。" in text
+
+
+def _wechat_brain_calls() -> float:
+    return REGISTRY.get_sample_value("gateway_chat_messages_total", {"channel": "wechat"}) or 0.0
+
+
+async def test_safe_mode_greeting_is_answered_passively(
+    stack_gateway: StackGateway, account: Account
+) -> None:
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            reply = await wechat.say(ZHANG_WEI, "你好")
+    assert reply.status_code == 200 and "<Encrypt>" in reply.body
+    assert _greeting_with_menu(reply.text), reply.text
+
+
+async def test_subscribe_gets_the_welcome_menu(stack_gateway: StackGateway, account: Account) -> None:
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            reply = await wechat.push(wechat.event(f"oNewFollower{int(time.time() * 1000)}", "subscribe"))
+    assert _greeting_with_menu(reply.text), reply.text
+
+
+async def test_slow_department_answer_arrives_as_customer_service_message(
+    stack: Stack, stack_gateway: StackGateway, account: Account, platform: FakePlatform
+) -> None:
+    sandbox = stack.env["SANDBOX_URL"]
+    async with httpx.AsyncClient(timeout=10) as http:
+        armed = await http.post(f"{sandbox}/_faults/population", json={"mode": "slow", "delay_seconds": 2.5})
+        armed.raise_for_status()
+        try:
+            with stack_gateway(WECHAT_REPLY_DEADLINE_SECONDS="1") as url:
+                async with simulator(url, account) as wechat:
+                    reply = await wechat.say(ZHANG_WEI, "你好")
+                    delivered = await asyncio.to_thread(platform.api.wait_for_deliveries, 1, 60)
+        finally:
+            await http.delete(f"{sandbox}/_faults")
+    assert reply.is_success
+    assert [item["touser"] for item in delivered] == [ZHANG_WEI]
+    assert _greeting_with_menu(delivered[0]["text"]["content"]), delivered
+
+
+async def test_retried_msgid_is_answered_once(stack_gateway: StackGateway, account: Account) -> None:
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            push = wechat.text(f"oRetryCitizen{int(time.time() * 1000)}", "怎么办护照")
+            before = _wechat_brain_calls()
+            first = await wechat.push(push)
+            retry = await wechat.push(push)
+            after = _wechat_brain_calls()
+    assert first.text and first.text == retry.text
+    assert after - before == 1
+
+
+MENU_INTENTS = {
+    "BILLS": "query_bill",
+    "APPOINTMENT": "book_appointment",
+    "MY_APPOINTMENTS": "list_appointments",
+    "GUIDE": "ask_service_guide",
+    "COMPLAINT": "file_complaint",
+    "COMPLAINT_PROGRESS": "query_complaint",
+    "HUMAN": "human_handoff",
+}
+
+
+async def test_every_menu_click_is_understood_as_its_intent(stack: Stack) -> None:
+    menu = load_menu()
+    assert set(menu.clicks) == set(MENU_INTENTS)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as http:
+        for key, intent in MENU_INTENTS.items():
+            parsed = (await http.post("/api/nlu/parse", json={"text": menu.utterance(key)})).json()
+            assert parsed["intent"]["name"] == intent, (key, parsed["intent"])
+
+
+async def test_menu_click_reaches_the_dialogue(stack_gateway: StackGateway, account: Account) -> None:
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            reply = await wechat.push(
+                wechat.event(f"oMenuClicker{int(time.time() * 1000)}", "CLICK", "HUMAN")
+            )
+    assert reply.text is not None and "12345" in reply.text, reply.text
+
+
+async def test_bad_signature_is_refused(stack_gateway: StackGateway, account: Account) -> None:
+    with stack_gateway() as url:
+        async with httpx.AsyncClient() as http:
+            stamp = str(int(time.time()))
+            params = {"signature": sign("not-the-token", stamp, "7"), "timestamp": stamp, "nonce": "7"}
+            response = await http.post(url, params=params, content=b"<xml><MsgType>text</MsgType></xml>")
+    assert (response.status_code, response.text) == (403, "forbidden")
