@@ -16,9 +16,11 @@ from fastapi.staticfiles import StaticFiles
 from bot import metrics
 from bot.rasa_brain import RasaBrain
 from bot.rasa_client import RasaClient
-from bot.routes import chat, ops
+from bot.routes import chat, kb, ops
 from common.settings import Settings, load_settings
 from common.store import create_store
+from integrations.alipay.channel import mount_alipay
+from integrations.wechat import mount_wechat
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -44,7 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.brain = RasaBrain(rasa, store)
 
     app.include_router(chat.router)
+    app.include_router(kb.router)
     app.include_router(ops.router)
+    mount_wechat(app, app.state.brain, store)
+    mount_alipay(app, app.state.brain, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

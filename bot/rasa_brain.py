@@ -27,7 +27,11 @@ CHOICES_TTL_SECONDS = 30 * 60
 
 
 def normalise_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
-    """Rasa's REST output without the recipient id, in the shape of CONTRACT's /api/chat."""
+    """Rasa's REST output without the recipient id, in the shape of CONTRACT's /api/chat.
+
+    Rasa's REST channel sends an utterance's text and its custom data (`json_message`, e.g.
+    the knowledge-base entry id) as two messages; a custom-only message is merged back into
+    the message before it, so the text carries its `"custom": {"kb_id": ...}`."""
     messages: list[BotMessage] = []
     for item in raw:
         message: BotMessage = {}
@@ -39,7 +43,9 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
             message["custom"] = item["custom"]
         if item.get("image"):
             message["image"] = item["image"]
-        if message:
+        if set(message) == {"custom"} and messages and "custom" not in messages[-1]:
+            messages[-1]["custom"] = message["custom"]
+        elif message:
             messages.append(message)
     return messages
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rasa_brain import strip_unoffered_payload
+from bot.rasa_brain import normalise_messages, strip_unoffered_payload
 from bot.render import choice_payload, parse_choice, render_as_text
 
 MENU = [{"title": "查账单", "payload": "/query_bill"}, {"title": "转人工", "payload": "/human_handoff"}]
@@ -45,3 +45,20 @@ def test_unoffered_payloads_become_plain_text() -> None:
     assert strip_unoffered_payload('/human_handoff{"phone": "1"}', MENU) == 'human_handoff{"phone": "1"}'
     assert strip_unoffered_payload("/query_bill", MENU) == "/query_bill"
     assert strip_unoffered_payload("查水费", MENU) == "查水费"
+
+
+def test_custom_data_rejoins_the_text_rasa_sent_it_with() -> None:
+    raw = [
+        {"recipient_id": "u", "text": "护照全国通办"},
+        {"recipient_id": "u", "custom": {"kb_id": "passport.apply"}},
+        {"recipient_id": "u", "custom": {"other": 1}},
+    ]
+    assert normalise_messages(raw) == [
+        {"text": "护照全国通办", "custom": {"kb_id": "passport.apply"}},
+        {"custom": {"other": 1}},
+    ]
+
+
+@pytest.mark.parametrize("text", ["第二个", "第2个", "选第二个", "第二项"])
+def test_ordinal_words_pick_the_second_button(text: str) -> None:
+    assert choice_payload(text, MENU) == "/human_handoff"

@@ -1,0 +1,104 @@
+"""Calls to Alipay's open platform through python-alipay-sdk.
+
+The SDK is synchronous (urllib), so every call runs in a worker thread with the configured
+timeout; its errors become one `AlipayApiError`, whose text never carries keys or replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from alipay import AliPay
+from alipay.exceptions import AliPayException, AliPayValidationError
+from alipay.utils import AliPayConfig
+
+from integrations.alipay.config import AlipayConfig
+
+logger = logging.getLogger(__name__)
+SUCCESS_CODE = "10000"
+
+
+class AlipayApiError(Exception):
+    """Alipay could not be reached, refused the call, or answered with a bad signature."""
+
+
+class _ConfiguredAliPay(AliPay):
+    """The SDK only knows production and its own sandbox; deployments and tests name the gateway."""
+
+    def __init__(self, config: AlipayConfig) -> None:
+        super().__init__(
+            appid=config.app_id,
+            app_notify_url=config.notify_url or None,
+            app_private_key_string=config.app_private_key_pem,
+            alipay_public_key_string=config.alipay_public_key_pem,
+            sign_type="RSA2",
+            config=AliPayConfig(timeout=config.timeout_seconds),
+        )
+        self._gateway = config.gateway_url
+
+
+class AlipayApi:
+    def __init__(self, config: AlipayConfig) -> None:
+        self._config = config
+        self._sdk = _ConfiguredAliPay(config)
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        function = getattr(self._sdk, method)
+        try:
+            result = await asyncio.wait_for(
+                asyncio.to_thread(function, **kwargs), timeout=self._config.timeout_seconds + 1
+            )
+        except AliPayValidationError:
+            raise AlipayApiError("response signature did not verify") from None
+        except AliPayException as error:
+            raise AlipayApiError(f"refused with code {error.code}") from None
+        except (OSError, TimeoutError) as error:
+            raise AlipayApiError(f"unreachable: {type(error).__name__}") from None
+        except (ValueError, KeyError, AttributeError) as error:
+            raise AlipayApiError(f"unreadable response: {type(error).__name__}") from None
+        if result.get("code") != SUCCESS_CODE:
+            raise AlipayApiError(f"refused with code {result.get('code')} {result.get('sub_code', '')}")
+        return result
+
+    async def send_text(self, user_id: str, text: str) -> None:
+        """A life-account customer message (alipay.open.public.message.custom.send)."""
+        await self._call(
+            "server_api",
+            api_name="alipay.open.public.message.custom.send",
+            biz_content={"to_user_id": user_id, "msg_type": "text", "text": {"content": text}},
+        )
+
+    async def precreate(self, out_trade_no: str, total_amount: str, subject: str) -> str:
+        """A QR-code order; Alipay answers the same order again for the same out_trade_no."""
+        result = await self._call(
+            "api_alipay_trade_precreate",
+            subject=subject,
+            out_trade_no=out_trade_no,
+            total_amount=total_amount,
+        )
+        if not result.get("qr_code"):
+            raise AlipayApiError("precreate answered without a qr_code")
+        return str(result["qr_code"])
+
+    def wap_pay_url(self, out_trade_no: str, total_amount: str, subject: str) -> str:
+        """A mobile-web payment link; signing it needs no call to Alipay."""
+        query = self._sdk.api_alipay_trade_wap_pay(
+            subject=subject,
+            out_trade_no=out_trade_no,
+            total_amount=total_amount,
+            return_url=self._config.return_url or None,
+        )
+        return f"{self._config.gateway_url}?{query}"
+
+    def verify_notification(self, params: dict[str, str]) -> bool:
+        """Payment notifications follow the V1 rule (sign and sign_type both left out)."""
+        data = dict(params)
+        signature = data.pop("sign", "")
+        if not signature:
+            return False
+        try:
+            return self._sdk.verify(data, signature)
+        except (AliPayException, ValueError):
+            return False
