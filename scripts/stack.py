@@ -79,7 +79,7 @@ class Stack:
     """The four processes of one deployment. `env` overrides the process environment."""
 
     env: dict[str, str] = field(default_factory=dict)
-    startup_timeout_seconds: float = 240.0
+    startup_timeout_seconds: float = 480.0
     services: list[Service] = field(default_factory=list)
 
     def __post_init__(self) -> None:

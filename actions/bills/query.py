@@ -1,0 +1,129 @@
+"""Bill queries: prepare the form from the citizen's words, then answer when it is filled."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.bills.accounts import BILL_TYPE_NAMES, IDENTIFIER_ENTITIES, known_accounts
+from actions.bills.lookup import WrongAccount, bill_answer, overview_line
+from actions.bindings import binding_store
+from actions.clients.base import DepartmentError
+from actions.forms import latest_entity_values, latest_text
+from actions.time_words import resolve_month
+
+logger = logging.getLogger(__name__)
+ALL_IDENTIFIER_ENTITIES = {entity for entities in IDENTIFIER_ENTITIES.values() for entity in entities}
+
+
+def busy_message(department: str) -> str:
+    return f"{department}系统繁忙，暂时查不到。请稍后再试，或拨打12345市民服务热线。"
+
+
+def inferred_bill_type(tracker: Tracker) -> str | None:
+    """A plate number means traffic fines and a GJJ number the housing fund, even unnamed."""
+    if latest_entity_values(tracker, "plate_number"):
+        return "traffic_fine"
+    if any(value.upper().startswith("GJJ") for value in latest_entity_values(tracker, "account_number")):
+        return "housing_fund"
+    return None
+
+
+class ActionPrepareBillQuery(Action):
+    """Sets the form's starting point from this message alone: a bill type named now, or the
+    previous one for a follow-up ("那上个月呢", a retyped number), or none for an overview."""
+
+    def name(self) -> str:
+        return "action_prepare_bill_query"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        period = resolve_month(latest_text(tracker), date.today())
+        named = latest_entity_values(tracker, "bill_type")
+        bill_type = named[-1] if named else inferred_bill_type(tracker)
+        is_follow_up = period is not None or any(
+            latest_entity_values(tracker, entity) for entity in ALL_IDENTIFIER_ENTITIES
+        )
+        if bill_type is None and is_follow_up:
+            bill_type = tracker.get_slot("bill_type")
+        return [
+            SlotSet("bill_type", bill_type),
+            SlotSet("bill_account", None),
+            SlotSet("bill_period", period),
+        ]
+
+
+class ActionQueryBill(Action):
+    def name(self) -> str:
+        return "action_query_bill"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        bill_type = tracker.get_slot("bill_type")
+        identifier = tracker.get_slot("bill_account")
+        reset = [SlotSet("bill_account", None), SlotSet("bill_period", None)]
+        if bill_type is None or identifier is None:
+            await overview(dispatcher, tracker.sender_id)
+            return reset
+        try:
+            answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), date.today())
+        except WrongAccount as wrong:
+            dispatcher.utter_message(text=wrong.message)
+            return reset
+        except DepartmentError as error:
+            logger.warning("bill query failed: %s", error)
+            dispatcher.utter_message(text=busy_message(error.department))
+            return reset
+        known = await known_accounts(tracker.sender_id)
+        if known.get(bill_type) != identifier:
+            await binding_store().bind(tracker.sender_id, bill_type, identifier)
+            answer += f"\n已帮您记住这个号，下次直接说“查{BILL_TYPE_NAMES[bill_type]}”就行（回复“解绑{BILL_TYPE_NAMES[bill_type]}”可取消）。"
+        dispatcher.utter_message(text=answer)
+        return reset
+
+
+class ActionBillMore(Action):
+    """ "还有呢" after an answer: the citizen's other bills, or the list of what can be queried."""
+
+    def name(self) -> str:
+        return "action_bill_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        await overview(dispatcher, tracker.sender_id, shown=tracker.get_slot("bill_type"))
+        return []
+
+
+async def overview(dispatcher: CollectingDispatcher, sender_id: str, shown: str | None = None) -> None:
+    """All known accounts but the one just shown, one short line each, each a numbered choice
+    for the details; with none known, the bill types to choose from."""
+    known = {t: i for t, i in (await known_accounts(sender_id)).items() if t != shown}
+    if not known:
+        dispatcher.utter_message(response="utter_ask_bill_type")
+        return
+    lines = ["您名下的其他账单：" if shown else "您名下的账单："]
+    for bill_type, identifier in known.items():
+        try:
+            lines.append(await overview_line(bill_type, identifier))
+        except (DepartmentError, WrongAccount) as error:
+            logger.warning("overview line failed: %s", error)
+            lines.append(f"{BILL_TYPE_NAMES[bill_type]}：暂时查不到，请稍后再试")
+    dispatcher.utter_message(
+        text="\n".join(lines) + "\n要看哪一项的详情？",
+        buttons=[
+            {
+                "title": f"{BILL_TYPE_NAMES[bill_type]}详情",
+                "payload": f'/query_bill{{"bill_type":"{bill_type}"}}',
+            }
+            for bill_type in known
+        ],
+    )

@@ -1,0 +1,64 @@
+"""The reusable base of every form's validation action.
+
+Forms share how they read the latest message, how they re-ask after a bad answer (with
+the way out, "算了"), and their limits, which come from the environment rather than code.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+STOP_HINT = "（不想办了请回复“算了”）"
+
+
+@dataclass(frozen=True)
+class FormLimits:
+    """Bounds a deployer may tune: how far ahead bookings go, how long free text may be."""
+
+    booking_days_ahead: int
+    text_min_chars: int
+    text_max_chars: int
+
+    @classmethod
+    def from_env(cls) -> FormLimits:
+        return cls(
+            booking_days_ahead=int(os.environ.get("FORM_BOOKING_DAYS_AHEAD", "7")),
+            text_min_chars=int(os.environ.get("FORM_TEXT_MIN_CHARS", "4")),
+            text_max_chars=int(os.environ.get("FORM_TEXT_MAX_CHARS", "500")),
+        )
+
+
+def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Values of one entity in the citizen's latest message, in order, without repeats."""
+    values: list[str] = []
+    for item in tracker.latest_message.get("entities", []):
+        value = str(item.get("value", "")).strip()
+        if item.get("entity") == entity and value and value not in values:
+            values.append(value)
+    return values
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+class ValidationBase(FormValidationAction, ABC):
+    """Subclasses name their form and add `extract_<slot>` / `validate_<slot>` methods."""
+
+    limits = FormLimits.from_env()
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract, so rasa-sdk does not register this base as an action of its own."""
+
+    @staticmethod
+    def reject(dispatcher: CollectingDispatcher, slot: str, problem: str) -> dict[str, Any]:
+        """Tells the citizen what was wrong and empties the slot, so the form asks again."""
+        dispatcher.utter_message(text=f"{problem}{STOP_HINT}")
+        return {slot: None}

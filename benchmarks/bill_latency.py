@@ -1,0 +1,104 @@
+"""End-to-end latency of a bill query through the gateway, against Rasa's bare REST webhook
+answering a simple utterance, measured in one run on one freshly started stack.
+
+    python -m benchmarks.bill_latency [--requests 60]
+
+The bill query crosses every hop a citizen's question does (gateway -> Rasa -> action server
+-> department sandbox, twice: validating the account and answering); the baseline is the
+cheapest thing Rasa can do over HTTP. A third row sends the same bill query to Rasa's REST
+webhook directly, so the gateway's own overhead shows as the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+
+import httpx
+
+from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write_report
+from scripts.stack import Stack
+
+BILL_QUERY = "查水费 3100012345"
+SIMPLE_UTTERANCE = "谢谢"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _timed(requests: int, call: Callable[[str], httpx.Response]) -> list[float]:
+    samples = []
+    for _ in range(requests):
+        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        started = time.perf_counter()
+        response = call(sender)
+        samples.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return samples
+
+
+def measure(stack: Stack, requests: int) -> list[list[str]]:
+    rasa_webhook = f"{stack.env['RASA_URL']}/webhooks/rest/webhook"
+    with httpx.Client(timeout=30) as http:
+
+        def gateway_bill(sender: str) -> httpx.Response:
+            return http.post(f"{stack.gateway_url}/api/chat", json={"sender": sender, "message": BILL_QUERY})
+
+        def rasa_bill(sender: str) -> httpx.Response:
+            return http.post(rasa_webhook, json={"sender": sender, "message": BILL_QUERY})
+
+        def rasa_simple(sender: str) -> httpx.Response:
+            return http.post(rasa_webhook, json={"sender": sender, "message": SIMPLE_UTTERANCE})
+
+        reply = gateway_bill("bench-check").json()["messages"][0]["text"]
+        if "86.40" not in reply:
+            raise RuntimeError(f"the bill query did not answer the bill: {reply!r}")
+        _timed(5, rasa_simple)
+        return [
+            latency_row("Rasa REST webhook, simple utterance (baseline)", _timed(requests, rasa_simple)),
+            latency_row("Rasa REST webhook, bill query", _timed(requests, rasa_bill)),
+            latency_row("gateway /api/chat, bill query", _timed(requests, gateway_bill)),
+        ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as state_dir:
+        stack = Stack(
+            env={
+                "GATEWAY_HOST": "127.0.0.1",
+                "GATEWAY_PORT": str(_free_port()),
+                "RASA_URL": f"http://127.0.0.1:{_free_port()}",
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{_free_port()}",
+                "SANDBOX_URL": f"http://127.0.0.1:{_free_port()}",
+                "STATE_DIR": state_dir,
+                "REDIS_URL": "",
+                "DATABASE_URL": "",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        stack.start()
+        try:
+            rows = measure(stack, args.requests)
+        finally:
+            stack.stop()
+    body = (
+        f"Sequential requests, a new sender each time, on this machine (loopback).\n\n"
+        f"{markdown_table(LATENCY_HEADER, rows)}\n\n"
+        f"Bill query: “{BILL_QUERY}” (validates the account with the water company, then "
+        f"answers from it). Baseline: “{SIMPLE_UTTERANCE}” answered by a rule, no custom action."
+    )
+    write_report("bill_latency", "Bill query latency: gateway vs bare Rasa REST webhook", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Bill queries, binding and paying through POST /api/chat against the real stack and sandbox.
+
+Web chat users are anonymous: every account comes from the conversation itself. Channel users
+the city links to a citizen are covered by the channel suites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from tests.e2e.chat import WebCitizen
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def citizen(stack: Stack) -> WebCitizen:
+    return WebCitizen(stack.gateway_url)
+
+
+@pytest.fixture
+def sandbox(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
+        yield client
+        client.delete("/_faults")
+
+
+def test_water_bill_with_the_number_in_one_message(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("查水费 3100012345")
+    assert "310***2345" in reply and "3100012345" not in reply
+    assert "86.40元" in reply and "未缴" in reply
+    assert "缴费" in reply
+    assert "已帮您记住" in reply
+
+
+def test_missing_number_is_asked_then_remembered_and_another_month(citizen: WebCitizen) -> None:
+    assert "电费户号" in citizen.say_text("查电费")
+    first = citizen.say_text("0531880001")
+    assert "10月" in first and "已缴" in first
+
+    again = citizen.say_text("查一下电费")
+    assert "053***0001" in again and "户号（" not in again
+
+    previous = citizen.say_text("那9月份的呢")
+    assert "9月" in previous and "已缴" in previous
+
+
+def test_switching_bill_type_while_asked_for_a_number(citizen: WebCitizen) -> None:
+    assert "燃气户号" in citizen.say_text("燃气欠费吗")
+    assert "电费户号" in citizen.say_text("不查燃气了，查电费")
+
+
+def test_unknown_and_mismatched_account_numbers(citizen: WebCitizen) -> None:
+    unknown = citizen.say_text("查水费 3100099999")
+    assert "没有查到" in unknown and "算了" in unknown
+    assert "停下" in citizen.say_text("算了")
+
+    mismatched = citizen.say_text("查水费 0531880001")
+    assert "电费户号" in mismatched
+
+
+def test_social_security_housing_fund_and_traffic_fines(citizen: WebCitizen) -> None:
+    social = citizen.say_text("我社保交了多少个月 371002198503122311")
+    assert "219 个月" in social and "3710**********2311" in social
+
+    bad_id = citizen.say_text("查社保 371002198503122312")
+    assert "身份证" in bad_id and "371002198503122312" not in bad_id
+    citizen.say("算了")
+
+    fund = citizen.say_text("公积金余额 GJJ370100001")
+    assert "86,542.17元" in fund
+
+    fines = citizen.say_text("我的车有没有违章 鲁K·A1234")
+    assert "未处理" in fines and "100" in fines
+
+
+def test_bind_list_and_unbind(citizen: WebCitizen) -> None:
+    assert "没有绑定" in citizen.say_text("我绑定了哪些户号")
+    bound = citizen.say_text("绑定燃气户号 GZ20080077")
+    assert "已绑定" in bound and "GZ2***0077" in bound
+
+    listed = citizen.say_text("我绑定了哪些户号")
+    assert "燃气费" in listed and "GZ2***0077" in listed
+
+    gas = citizen.say_text("查燃气费")
+    assert "GZ2***0077" in gas and "未缴" in gas
+
+    assert "已解除" in citizen.say_text("解绑燃气")
+    assert "没有绑定" in citizen.say_text("我绑定了哪些户号")
+
+
+def test_pay_an_unpaid_bill_says_how(citizen: WebCitizen) -> None:
+    citizen.say("查水费 3100012345")
+    reply = citizen.say_text("帮我交了")
+    assert "86.40" in reply
+
+
+def test_a_timing_out_department_gets_an_honest_busy_answer(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    sandbox.post("/_faults/utility", json={"mode": "timeout"}).raise_for_status()
+    reply = citizen.say_text("查水费 3100067890")
+    assert "供水公司系统繁忙" in reply and "12345" in reply
+    assert "Traceback" not in reply and "Error" not in reply
+    sandbox.delete("/_faults").raise_for_status()
+
+    recovered = citizen.say_text("查水费 3100067890")
+    assert "310***7890" in recovered
