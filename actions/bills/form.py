@@ -119,7 +119,7 @@ class ValidateBindForm(ValidateBillForm):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """"我绑定了哪些户号" asks for the list, which the submit action shows: nothing to ask."""
+        """ "我绑定了哪些户号" asks for the list, which the submit action shows: nothing to ask."""
         if tracker.get_slot("bill_type") is None and any(word in latest_text(tracker) for word in LIST_WORDS):
             return []
         return ACCOUNT_SLOTS
