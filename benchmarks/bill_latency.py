@@ -1,7 +1,7 @@
 """End-to-end latency of a bill query through the gateway, against Rasa's bare REST webhook
 answering a simple utterance, measured in one run on one freshly started stack.
 
-    python -m benchmarks.bill_latency [--requests 60]
+    python -m benchmarks.bill_latency [--requests 60] [--model models/citizen-....tar.gz]
 
 The bill query crosses every hop a citizen's question does (gateway -> Rasa -> action server
 -> department sandbox, twice: validating the account and answering); the baseline is the
@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -71,6 +72,9 @@ def measure(stack: Stack, requests: int) -> list[list[str]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument(
+        "--model", type=Path, help="a trained model to serve (default: train or reuse the cached one)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as state_dir:
         stack = Stack(
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
                 "LOG_LEVEL": "WARNING",
             }
         )
-        stack.start()
+        stack.start(args.model)
         try:
             rows = measure(stack, args.requests)
         finally:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from scripts.stack import Stack
+from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, private_pem, public_pem
+
+STACK_ALIPAY_APP_ID = "2021000000000077"
 
 
 def free_port() -> int:
@@ -18,9 +22,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class AlipayPlatform:
+    """The fake Alipay open platform the stack is configured against, and Alipay's side of
+    the signing, so end-to-end tests can pay a bill through the whole stack."""
+
+    fake: FakeAlipay
+    simulator: AlipaySimulator
+    env: dict[str, str]
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Sandbox, action server, Rasa and gateway on free loopback ports with a fresh database.
+def stack_alipay() -> Iterator[AlipayPlatform]:
+    from tests.servers import serve  # tests.servers imports this module
+
+    app_key, alipay_key = generate_key(), generate_key()
+    fake = FakeAlipay(STACK_ALIPAY_APP_ID, app_key.public_key(), alipay_key)
+    with serve(fake.app) as url:
+        env = {
+            "ALIPAY_APP_ID": STACK_ALIPAY_APP_ID,
+            "ALIPAY_APP_PRIVATE_KEY": private_pem(app_key),
+            "ALIPAY_PUBLIC_KEY": public_pem(alipay_key),
+            "ALIPAY_GATEWAY_URL": f"{url}/gateway.do",
+            "ALIPAY_NOTIFY_URL": "https://city.example.cn/alipay",
+        }
+        yield AlipayPlatform(fake, AlipaySimulator(STACK_ALIPAY_APP_ID, alipay_key), env)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_alipay: AlipayPlatform) -> Iterator[Stack]:
+    """Sandbox, action server, Rasa and gateway on free loopback ports with a fresh database,
+    with the Alipay channel and payments configured against a fake Alipay platform.
 
     STACK_MODEL names a trained model to serve instead of training or reusing the cached one."""
     state_dir: Path = tmp_path_factory.mktemp("stack")
@@ -35,6 +67,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "REDIS_URL": "",
             "DATABASE_URL": "",
             "DEPARTMENT_TIMEOUT_SECONDS": "1.5",
+            **stack_alipay.env,
         }
     )
     model = os.environ.get("STACK_MODEL")

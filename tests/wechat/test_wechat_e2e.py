@@ -146,3 +146,14 @@ async def test_bad_signature_is_refused(stack_gateway: StackGateway, account: Ac
             params = {"signature": sign("not-the-token", stamp, "7"), "timestamp": stamp, "nonce": "7"}
             response = await http.post(url, params=params, content=b"<xml><MsgType>text</MsgType></xml>")
     assert (response.status_code, response.text) == (403, "forbidden")
+
+
+async def test_safe_mode_bill_query_of_a_linked_citizen_needs_no_account_number(
+    stack_gateway: StackGateway, account: Account
+) -> None:
+    """张伟's openid is linked to his accounts by the city: "查水费" answers at once."""
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            reply = await wechat.say(ZHANG_WEI, "查水费")
+    assert reply.text is not None and "310***2345" in reply.text and "86.40元" in reply.text, reply.text
+    assert "3100012345" not in reply.text
