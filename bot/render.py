@@ -11,21 +11,9 @@ import re
 from collections.abc import Sequence
 
 from bot.brain import BotMessage, Button
+from common.chinese_numbers import chinese_number
 
 _CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩"
-_CHINESE_ORDINALS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _ORDINAL_PATTERN = re.compile(
     r"^\s*(?:选|选择)?\s*(?:第)?\s*([0-9]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[。.!！]?\s*$"
 )
@@ -64,7 +52,7 @@ def parse_choice(text: str) -> int | None:
     if not match:
         return None
     token = match.group(1)
-    return int(token) if token.isdigit() else _CHINESE_ORDINALS[token]
+    return chinese_number(token)
 
 
 def choice_payload(text: str, last_buttons: Sequence[Button]) -> str | None:

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
 
 from actions.clients.appointments import AppointmentClient, BookingRequest
-from actions.clients.base import ClientLimits, DepartmentRejected, DepartmentUnavailable, RecordNotFound
-from common.settings import Settings
-from sandbox.app import create_app
+from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
 from sandbox.routers.records import now
-from tests.servers import serve
-
-LIMITS = ClientLimits(timeout_seconds=0.5, read_retries=1, breaker_failures=2, breaker_reset_seconds=60)
-
-
-@pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"))
-    with serve(create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def no_faults(sandbox_url: str) -> Iterator[None]:
-    yield
-    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+from tests.actions.conftest import LIMITS
 
 
 def open_day(weekdays: set[int]) -> str:
