@@ -12,7 +12,6 @@ webhook directly, so the gateway's own overhead shows as the difference.
 from __future__ import annotations
 
 import argparse
-import socket
 import tempfile
 import time
 import uuid
@@ -26,12 +25,6 @@ from scripts.stack import Stack
 
 BILL_QUERY = "查水费 3100012345"
 SIMPLE_UTTERANCE = "谢谢"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _timed(requests: int, call: Callable[[str], httpx.Response]) -> list[float]:
@@ -77,19 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as state_dir:
-        stack = Stack(
-            env={
-                "GATEWAY_HOST": "127.0.0.1",
-                "GATEWAY_PORT": str(_free_port()),
-                "RASA_URL": f"http://127.0.0.1:{_free_port()}",
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{_free_port()}",
-                "SANDBOX_URL": f"http://127.0.0.1:{_free_port()}",
-                "STATE_DIR": state_dir,
-                "REDIS_URL": "",
-                "DATABASE_URL": "",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        stack = Stack.on_free_ports(Path(state_dir), LOG_LEVEL="WARNING")
         stack.start(args.model)
         try:
             rows = measure(stack, args.requests)

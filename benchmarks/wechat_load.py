@@ -43,7 +43,7 @@ from common.store import MemoryStore  # noqa: E402
 from integrations.wechat import mount_wechat  # noqa: E402
 from integrations.wechat.fake_api import FakeWeChatApi  # noqa: E402
 from integrations.wechat.simulator import WeChatSimulator  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from scripts.stack import free_port  # noqa: E402
 from tests.servers import serve  # noqa: E402
 
 REPORT_PATH = PROJECT_ROOT / "benchmarks" / "reports" / "wechat_load.md"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +29,12 @@ from scripts.train import ensure_model, rasa_environment  # noqa: E402
 
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _port(url: str) -> int:
@@ -91,6 +98,24 @@ class Stack:
         self.env.setdefault("SANDBOX_URL", "http://127.0.0.1:8100")
         self.state_dir = Path(self.env.setdefault("STATE_DIR", str(PROJECT_ROOT / ".run")))
         self.log_dir = self.state_dir / "logs"
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, **env: str) -> Stack:
+        """A stack on free loopback ports with embedded stores and a fresh state directory, for
+        tests and benchmarks that must not collide with a running `make run`."""
+        return cls(
+            env={
+                "GATEWAY_HOST": "127.0.0.1",
+                "GATEWAY_PORT": str(free_port()),
+                "RASA_URL": f"http://127.0.0.1:{free_port()}",
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}",
+                "SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
+                "STATE_DIR": str(state_dir),
+                "REDIS_URL": "",
+                "DATABASE_URL": "",
+                **env,
+            }
+        )
 
     @property
     def gateway_url(self) -> str:

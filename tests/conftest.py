@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +11,9 @@ import pytest
 
 from scripts.stack import Stack
 from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, private_pem, public_pem
+from tests.servers import serve
 
 STACK_ALIPAY_APP_ID = "2021000000000077"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -34,8 +28,6 @@ class AlipayPlatform:
 
 @pytest.fixture(scope="session")
 def stack_alipay() -> Iterator[AlipayPlatform]:
-    from tests.servers import serve  # tests.servers imports this module
-
     app_key, alipay_key = generate_key(), generate_key()
     fake = FakeAlipay(STACK_ALIPAY_APP_ID, app_key.public_key(), alipay_key)
     with serve(fake.app) as url:
@@ -56,20 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_alipay: AlipayPlatform
 
     STACK_MODEL names a trained model to serve instead of training or reusing the cached one."""
     state_dir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        env={
-            "GATEWAY_HOST": "127.0.0.1",
-            "GATEWAY_PORT": str(free_port()),
-            "RASA_URL": f"http://127.0.0.1:{free_port()}",
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}",
-            "SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
-            "STATE_DIR": str(state_dir),
-            "REDIS_URL": "",
-            "DATABASE_URL": "",
-            "DEPARTMENT_TIMEOUT_SECONDS": "1.5",
-            **stack_alipay.env,
-        }
-    )
+    running = Stack.on_free_ports(state_dir, DEPARTMENT_TIMEOUT_SECONDS="1.5", **stack_alipay.env)
     model = os.environ.get("STACK_MODEL")
     running.start(Path(model) if model else None)
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.conftest import free_port
+from scripts.stack import free_port
 
 
 @contextmanager

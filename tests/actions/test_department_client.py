@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from actions.clients.base import ClientLimits, DepartmentClient, DepartmentUnavailable, RecordNotFound
-from tests.conftest import free_port
+from scripts.stack import free_port
 from tests.servers import serve
 
 LIMITS = ClientLimits(timeout_seconds=0.3, read_retries=1, breaker_failures=3, breaker_reset_seconds=0.5)

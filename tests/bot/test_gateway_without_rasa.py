@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.rasa_brain import BUSY_MESSAGE
 from common.settings import Settings
-from tests.conftest import free_port
+from scripts.stack import free_port
 
 
 def _gateway(tmp_path: Path) -> TestClient:

@@ -13,7 +13,7 @@ from bot.routes import kb
 from common.settings import Settings
 from knowledge_base.loader import BackgroundRetriever
 from knowledge_base.retriever import Retriever
-from tests.conftest import free_port
+from scripts.stack import free_port
 
 
 def _gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: BackgroundRetriever) -> TestClient:
