@@ -1,0 +1,284 @@
+"""The hotline agent console: the /agent page and its login-protected /api/agent/* API.
+
+While a caller talks, the agent types or pastes what they say; /api/agent/suggest answers
+with the recognised intent and entities (from Rasa, via /api/nlu/parse), the three closest
+knowledge-base entries (guides broken into their parts) and the back-office actions the
+intent calls for. Agents mark suggestions helpful or wrong; the wrong ones are listed for
+whoever maintains the knowledge base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from bot.agent_auth import COOKIE_NAME, AgentAuth
+from bot.routes import chat, kb
+from common.masking import mask_text
+from knowledge_base.answers import render_entry
+from knowledge_base.config import ServiceConfig
+from knowledge_base.loader import BackgroundRetriever, RetrieverUnavailable
+from sandbox.database import create_db_engine
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+SUGGESTIONS = 3
+GUIDE_PARTS = ("materials", "steps", "fee", "where", "hours")
+MAX_TEXT_CHARS = 2000
+NOT_CONFIGURED = "坐席功能未配置。"
+LOGIN_REQUIRED = "请先登录坐席账号。"
+LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
+# Intent -> the back-office action an agent takes next: (id, title).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "file_complaint": ("open_complaint", "开投诉工单"),
+    "query_bill": ("lookup_bill", "查询账单"),
+    "book_appointment": ("lookup_booking", "查询预约"),
+    "list_appointments": ("lookup_booking", "查询预约"),
+}
+
+
+class AgentDenied(Exception):
+    """No agent is configured (503) or the request carries no valid session (401)."""
+
+    def __init__(self, status_code: int, error: str, message: str) -> None:
+        super().__init__(error)
+        self.status_code, self.error, self.message = status_code, error, message
+
+
+class AgentRoute(APIRoute):
+    """Turns AgentDenied into the gateway's usual `{"error", "message"}` JSON, on these routes only."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except AgentDenied as denied:
+                return JSONResponse({"error": denied.error, "message": denied.message}, denied.status_code)
+
+        return guarded
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Feedback(_Base):
+    __tablename__ = "assistant_agent_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(MAX_TEXT_CHARS))
+    suggestion_id: Mapped[str] = mapped_column(String(160))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+
+
+class FeedbackStore:
+    """Agents' verdicts on suggestions, in the assistant's database; identifiers are masked,
+    because the list serves knowledge-base editors, who need the wording, not the caller."""
+
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+
+    @cached_property
+    def _sessions(self) -> sessionmaker:
+        """Connects on first use, so a database that is down only affects the feedback routes."""
+        engine = create_db_engine(self._database_url)
+        _Base.metadata.create_all(engine)
+        return sessionmaker(engine)
+
+    def _add(self, agent: str, text: str, suggestion_id: str, helpful: bool) -> None:
+        row = Feedback(
+            created_at=datetime.now(UTC),
+            agent=agent,
+            text=mask_text(text),
+            suggestion_id=suggestion_id,
+            helpful=helpful,
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+
+    def _bad(self, limit: int) -> list[dict[str, Any]]:
+        statement = (
+            select(Feedback)
+            .where(Feedback.helpful.is_(False))
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [
+                {
+                    "text": row.text,
+                    "suggestion_id": row.suggestion_id,
+                    "agent": row.agent,
+                    "created_at": row.created_at.isoformat(),
+                }
+                for row in session.scalars(statement)
+            ]
+
+    async def add(self, agent: str, text: str, suggestion_id: str, helpful: bool) -> None:
+        await asyncio.to_thread(self._add, agent, text, suggestion_id, helpful)
+
+    async def bad(self, limit: int) -> list[dict[str, Any]]:
+        """Questions whose suggestion was marked wrong, most recent first."""
+        return await asyncio.to_thread(self._bad, limit)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Reads the agents from the environment once per gateway, like every other setting."""
+    app.state.agent_auth = AgentAuth.from_env()
+    app.state.agent_feedback = FeedbackStore(app.state.settings.assistant_database_url)
+    yield
+
+
+router = APIRouter(lifespan=lifespan, route_class=AgentRoute)
+
+
+def current_agent(request: Request) -> str:
+    """The logged-in agent's name; every /api/agent/* route but login depends on it."""
+    auth: AgentAuth = request.app.state.agent_auth
+    if not auth.enabled:
+        raise AgentDenied(503, "agent_not_configured", NOT_CONFIGURED)
+    name = auth.verify(request.cookies.get(COOKIE_NAME, ""))
+    if name is None:
+        raise AgentDenied(401, "login_required", LOGIN_REQUIRED)
+    return name
+
+
+Agent = Annotated[str, Depends(current_agent)]
+
+
+class LoginRequest(BaseModel):
+    user: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SuggestRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+class FeedbackRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    suggestion_id: str = Field(min_length=1, max_length=160)
+    helpful: bool
+
+
+@router.get("/agent", include_in_schema=False)
+async def console_page() -> FileResponse:
+    """The page itself is public (a login form); everything it shows comes from the API."""
+    return FileResponse(STATIC_DIR / "agent.html")
+
+
+@router.post("/api/agent/login")
+async def login(body: LoginRequest, request: Request, response: Response) -> dict[str, str]:
+    auth: AgentAuth = request.app.state.agent_auth
+    if not auth.enabled:
+        raise AgentDenied(503, "agent_not_configured", NOT_CONFIGURED)
+    if not await run_in_threadpool(auth.check_password, body.user, body.password):
+        logger.warning("agent login refused for %r", body.user)
+        raise AgentDenied(401, "login_failed", LOGIN_FAILED)
+    response.set_cookie(
+        COOKIE_NAME,
+        auth.issue(body.user),
+        max_age=auth.session_seconds,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=auth.cookie_secure or request.url.scheme == "https",
+    )
+    return {"user": body.user}
+
+
+@router.post("/api/agent/logout")
+async def logout(response: Response) -> dict[str, bool]:
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    return {"ok": True}
+
+
+@router.get("/api/agent/me")
+async def me(agent: Agent) -> dict[str, str]:
+    """Lets the page know whether its cookie is still good before showing the console."""
+    return {"user": agent}
+
+
+@router.post("/api/agent/suggest", response_model=None)
+async def suggest(
+    body: SuggestRequest,
+    request: Request,
+    _agent: Agent,
+    loader: Annotated[BackgroundRetriever, Depends(kb.knowledge_base)],
+) -> dict[str, Any] | JSONResponse:
+    """KB suggestions even when Rasa is down (intent name null, confidence 0)."""
+    nlu = await chat.parse(chat.ParseRequest(text=body.text), request)
+    try:
+        suggestions = await run_in_threadpool(_kb_suggestions, loader, body.text)
+    except RetrieverUnavailable as error:
+        logger.warning("agent suggestions unavailable: %s", error)
+        return JSONResponse({"error": "kb_unavailable", "message": kb.KB_UNAVAILABLE}, status_code=503)
+    intent = nlu.get("intent") or {}
+    action = action_suggestion(intent, body.text)
+    return {
+        "intent": {"name": intent.get("name"), "confidence": intent.get("confidence") or 0.0},
+        "entities": nlu.get("entities", []),
+        "suggestions": [*suggestions, action] if action else suggestions,
+    }
+
+
+def action_suggestion(intent: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """The back-office step the intent calls for; its answer is the caller's words, which the
+    agent pastes into the ticket or lookup form."""
+    action = ACTIONS.get(intent.get("name") or "")
+    if action is None:
+        return None
+    action_id, title = action
+    score = round(float(intent.get("confidence") or 0.0), 4)
+    return {"kind": "action", "id": action_id, "title": title, "answer": text, "score": score}
+
+
+def _kb_suggestions(loader: BackgroundRetriever, text: str) -> list[dict[str, Any]]:
+    """The closest entries, best first; a guide carries its parts so the agent can read one out."""
+    retriever = loader.get(ServiceConfig.from_env().wait_seconds)
+    suggestions: list[dict[str, Any]] = []
+    for hit in retriever.search(text, SUGGESTIONS):
+        entry = retriever.entry(hit.id)
+        suggestion: dict[str, Any] = {
+            "kind": "guide" if entry.guide else "faq",
+            "id": entry.id,
+            "title": entry.question,
+            "answer": entry.answer,
+            "score": hit.score,
+        }
+        if entry.guide:
+            suggestion["parts"] = {aspect: render_entry(entry, aspect) for aspect in GUIDE_PARTS}
+        suggestions.append(suggestion)
+    return suggestions
+
+
+@router.post("/api/agent/feedback")
+async def feedback(body: FeedbackRequest, request: Request, agent: Agent) -> dict[str, bool]:
+    await request.app.state.agent_feedback.add(agent, body.text, body.suggestion_id, body.helpful)
+    return {"ok": True}
+
+
+@router.get("/api/agent/feedback/bad")
+async def bad_feedback(
+    request: Request, _agent: Agent, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, list[dict[str, Any]]]:
+    return {"items": await request.app.state.agent_feedback.bad(limit)}
