@@ -1,0 +1,44 @@
+"""nlu_fallback and out_of_scope: let the knowledge base answer before giving up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms import latest_text
+from actions.guides import knowledge
+from actions.guides.answering import answer_question, say_out_of_scope
+from actions.guides.replies import KB_UNAVAILABLE_TEXT
+from actions.guides.understanding import requested_aspects
+
+
+class ActionFaqFallback(Action):
+    """Whatever Rasa is unsure about is often a plain how-to question its intents do not
+    cover; the retriever answers it, offers the closest 2-3, or admits it does not know.
+    For out_of_scope, the out-of-scope answer stays unless the knowledge base knows better."""
+
+    def __init__(self) -> None:
+        knowledge.warm_up()
+
+    def name(self) -> str:
+        return "action_faq_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType | dict[str, Any]]:
+        off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
+        text = latest_text(tracker)
+        try:
+            return await answer_question(
+                dispatcher, tracker, text, requested_aspects(tracker), off_topic=off_topic
+            )
+        except knowledge.KnowledgeUnavailable:
+            if off_topic:
+                say_out_of_scope(dispatcher)
+            else:
+                dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
+            return []

@@ -1,0 +1,49 @@
+"""life_event: the services a citizen needs around an event, as numbered choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms import latest_entity_values
+from actions.guides import knowledge
+from actions.guides.replies import (
+    KB_UNAVAILABLE_TEXT,
+    LIFE_EVENT_MENU_TEXT,
+    bundle_text,
+    entry_buttons,
+    life_event_buttons,
+)
+
+
+class ActionLifeEvent(Action):
+    """One event named: its bundle, each topic a choice leading to its guide. Several named
+    ("结婚生子") or none ("人生大事"): the events to choose from."""
+
+    def name(self) -> str:
+        return "action_life_event"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType | dict[str, Any]]:
+        try:
+            bundles = knowledge.life_event_bundles()
+            named = [
+                bundles[value] for value in latest_entity_values(tracker, "life_event") if value in bundles
+            ]
+            if len(named) != 1:
+                dispatcher.utter_message(
+                    text=LIFE_EVENT_MENU_TEXT, buttons=life_event_buttons(named or bundles.values())
+                )
+                return []
+            event = named[0]
+            topics = [entry for entry in (knowledge.entry(topic) for topic in event.topics) if entry]
+        except knowledge.KnowledgeUnavailable:
+            dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
+            return []
+        dispatcher.utter_message(text=bundle_text(event), buttons=entry_buttons(topics))
+        return []

@@ -1,0 +1,50 @@
+"""ask_service_guide: a named service's guide, or the asked part of it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms import latest_text
+from actions.guides import knowledge
+from actions.guides.answering import answer_question, say_entry
+from actions.guides.replies import GUIDE_MENU_TEXT, KB_UNAVAILABLE_TEXT, life_event_buttons
+from actions.guides.understanding import is_payload, requested_aspects, requested_topics
+
+logger = logging.getLogger(__name__)
+
+
+class ActionServiceGuide(Action):
+    """The guide of the service the NLU recognised (no encoder needed); without one, the
+    question goes the FAQ way (follow-up on the last guide, or the retriever)."""
+
+    def __init__(self) -> None:
+        knowledge.warm_up()
+
+    def name(self) -> str:
+        return "action_service_guide"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType | dict[str, Any]]:
+        text = latest_text(tracker)
+        aspects = requested_aspects(tracker)
+        try:
+            content = knowledge.catalog()
+            topics = requested_topics(tracker, content)
+            if topics:
+                return say_entry(dispatcher, content.get(topics[0]), aspects)
+            if is_payload(text) or not text:
+                dispatcher.utter_message(
+                    text=GUIDE_MENU_TEXT, buttons=life_event_buttons(knowledge.life_event_bundles().values())
+                )
+                return []
+            return await answer_question(dispatcher, tracker, text, aspects)
+        except knowledge.KnowledgeUnavailable:
+            dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
+            return []
