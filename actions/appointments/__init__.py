@@ -1,0 +1,1 @@
+"""Hospital registration and government-hall appointments: book, list, cancel, reschedule."""

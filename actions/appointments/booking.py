@@ -1,0 +1,103 @@
+"""Submitting the confirmed appointment form: book, or move the booking being rescheduled."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.appointments import replies
+from actions.appointments.form import offer_nearest
+from actions.appointments.prepare import FORM_SLOTS
+from actions.clients.appointments import Booking, BookingRequest
+from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
+from actions.departments import appointments
+from actions.time_words import city_today
+
+logger = logging.getLogger(__name__)
+BUSY = "预约系统繁忙，这次没有约上。请稍后再试，或拨打12345。"
+TAKEN_CODES = {
+    "slot_full",
+    "too_late",
+    "outside_hours",
+    "fully_booked",
+    "closed_day",
+    "past_date",
+    "beyond_window",
+}
+
+
+class ActionBookAppointment(Action):
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if not tracker.get_slot("appointment_confirmed"):
+            return reset
+        resource = tracker.get_slot("appointment_resource")
+        service = tracker.get_slot("appointment_service")
+        day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
+        moving = tracker.get_slot("appointment_reschedule")
+        key = replies.booking_key(
+            tracker.sender_id,
+            moving,
+            resource,
+            service,
+            day,
+            start,
+            tracker.get_slot("appointment_name"),
+            tracker.get_slot("appointment_phone"),
+        )
+        try:
+            booking = await self._submit(tracker, key)
+        except DepartmentRejected as rejected:
+            logger.info("booking refused: %s", rejected.code)
+            if rejected.code in TAKEN_CODES:
+                extra = {"clinic": resource, **({"service_item": service} if service else {})}
+                if moving:
+                    extra["booking_no"] = moving
+                await offer_nearest(
+                    dispatcher,
+                    resource,
+                    date.fromisoformat(day),
+                    "这个时间刚被约满了" if rejected.code == "slot_full" else rejected.message,
+                    "book_appointment",
+                    **extra,
+                )
+            else:
+                dispatcher.utter_message(text=f"没有约上：{rejected.message}。")
+            return reset
+        except RecordNotFound:
+            dispatcher.utter_message(text="没有找到要改的预约，可能已经取消了。说“我的预约”可以查看。")
+            return reset
+        except DepartmentUnavailable as error:
+            logger.warning("booking failed: %s", error)
+            dispatcher.utter_message(text=BUSY)
+            return reset
+        dispatcher.utter_message(text=replies.booked_text(booking, city_today(), moving))
+        return [*reset, SlotSet("appointment_last_booking", booking.booking_no)]
+
+    @staticmethod
+    async def _submit(tracker: Tracker, key: str) -> Booking:
+        moving = tracker.get_slot("appointment_reschedule")
+        day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
+        if moving:
+            return await appointments.reschedule(moving, day, start, key)
+        request = BookingRequest(
+            resource=tracker.get_slot("appointment_resource"),
+            service=tracker.get_slot("appointment_service"),
+            date=day,
+            start=start,
+            citizen_name=tracker.get_slot("appointment_name"),
+            phone=tracker.get_slot("appointment_phone"),
+            citizen_id=tracker.get_slot("appointment_citizen_id"),
+        )
+        return await appointments.book(request, key)

@@ -1,0 +1,352 @@
+"""Validation of the appointment form: what to book, when, for whom, and the final yes.
+
+Every turn re-reads the latest message for all questions at once ("明天上午市医院内科"
+fills three). Extraction returns only what this message changed, so an unrelated question
+("你是机器人吗") fills nothing and the form lets a rule answer it. Helper slots (the
+hospital chosen so far, the period of the day) are set by the validators, because only
+their results reach Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.appointments import replies
+from actions.appointments.directory import find_clinic, find_hall
+from actions.appointments.services import (
+    hospital_from_ids,
+    resolved_resource,
+    resource_from_ids,
+    service_from_entities,
+    service_from_text,
+)
+from actions.appointments.understanding import INTERRUPTING_INTENTS, NOT_NAME_INTENTS, typed_name, typed_phone
+from actions.clients.base import DepartmentError
+from actions.departments import appointments
+from actions.forms import ValidationBase, latest_entity_values, latest_text
+from actions.time_words import MORNING, PERIOD_LABELS, city_today, day_label, resolve_date, resolve_time
+from common.identity import is_valid_phone
+
+logger = logging.getLogger(__name__)
+HOSPITAL_MARK, HINT_MARK, HALL_MARK = "hospital:", "hint:", "gov_hall"
+HELPER_SLOTS = ("appointment_hospital", "appointment_hint", "appointment_period")
+RESOURCE_ENTITIES = ("clinic", "hospital")
+PLACE_ENTITIES = (*RESOURCE_ENTITIES, "appointment_type")
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def is_interruption(tracker: Tracker) -> bool:
+    return intent_of(tracker) in INTERRUPTING_INTENTS
+
+
+def changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]:
+    """Only a new value counts: re-setting the old one would hide an off-topic message."""
+    return {} if value is None or tracker.get_slot(slot) == value else {slot: value}
+
+
+def set_this_turn(tracker: Tracker, slot: str) -> bool:
+    return slot in tracker.slots_to_validate()
+
+
+class PhoneValidation(ValidationBase):
+    """The phone question, shared by the booking form and the list/cancel forms."""
+
+    def extract_appointment_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot") == "appointment_phone"
+        if is_interruption(tracker) and not asked:
+            return {}
+        # The text first: NLU may cut a number into pieces around "12345".
+        values = latest_entity_values(tracker, "phone")
+        phone = typed_phone(latest_text(tracker), asked) or (values[0] if values else None)
+        return changed(tracker, "appointment_phone", phone)
+
+    def validate_appointment_phone(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if slot_value is None:
+            return {}
+        if slot_value and is_valid_phone(str(slot_value)):
+            return {"appointment_phone": str(slot_value)}
+        return self.reject(
+            dispatcher, "appointment_phone", "手机号格式不对，应为11位手机号，如 13800000000。"
+        )
+
+
+class ValidateAppointmentForm(PhoneValidation):
+    def name(self) -> str:
+        return "validate_appointment_form"
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """rasa-sdk drops what validators set on slots outside the form when those slots were
+        also set earlier this turn (by action_prepare_appointment); report the helpers too."""
+        before = {slot: tracker.slots.get(slot) for slot in HELPER_SLOTS}
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        reported = {event["name"] for event in events}
+        return events + [
+            SlotSet(slot, tracker.slots.get(slot))
+            for slot in HELPER_SLOTS
+            if slot not in reported and tracker.slots.get(slot) != before[slot]
+        ]
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """A hall also needs the service item, unless an existing booking is being moved. Before
+        the place is known the item is listened for too ("去大厅办护照")."""
+        resource = tracker.get_slot("appointment_resource") or ""
+        hall_or_unknown = resource.startswith("G") or not resource
+        needs_service = hall_or_unknown and not tracker.get_slot("appointment_reschedule")
+        return [slot for slot in domain_slots if slot != "appointment_service" or needs_service]
+
+    # --- what ---------------------------------------------------------------------
+
+    async def extract_appointment_resource(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if is_interruption(tracker) or tracker.get_slot("appointment_reschedule"):
+            return {}
+        ids = [value for entity in RESOURCE_ENTITIES for value in latest_entity_values(tracker, entity)]
+        resource = resource_from_ids(ids)
+        if resource:
+            return changed(tracker, "appointment_resource", resource)
+        text = latest_text(tracker)
+        named = any(latest_entity_values(tracker, entity) for entity in PLACE_ENTITIES)
+        asked = tracker.get_slot("requested_slot") in (None, "appointment_resource")
+        if not (named or asked) or text.startswith("/"):
+            hospital = hospital_from_ids(ids)
+            return changed(
+                tracker, "appointment_resource", f"{HOSPITAL_MARK}{hospital}" if hospital else None
+            )
+        try:
+            resolution = await appointments.resolve(text)
+        except DepartmentError as error:
+            logger.warning("could not resolve a clinic now: %s", error)
+            return {}
+        resource, hospital = resolved_resource(resolution)
+        if resource:
+            return changed(tracker, "appointment_resource", resource)
+        if hospital:
+            return {"appointment_resource": f"{HOSPITAL_MARK}{hospital}"}
+        if resolution.clinics:
+            return {"appointment_resource": f"{HINT_MARK}{resolution.clinics[0].name}"}
+        if "gov_hall" in latest_entity_values(tracker, "appointment_type") or service_from_text(text):
+            return {"appointment_resource": HALL_MARK}
+        return {}
+
+    async def validate_appointment_resource(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Marks from extraction become helper slots; a real clinic is checked for any free
+        place in the booking window, so a fully booked one is refused at once."""
+        if slot_value is None:
+            return {}
+        value = str(slot_value or "")
+        cleared = {"appointment_resource": None, "appointment_hospital": None, "appointment_hint": None}
+        if value.startswith(HOSPITAL_MARK):
+            return {**cleared, "appointment_hospital": value.removeprefix(HOSPITAL_MARK)}
+        if value.startswith(HINT_MARK) or value == HALL_MARK:
+            return {**cleared, "appointment_hint": value}
+        if not value:
+            return cleared
+        try:
+            free = await appointments.nearest_slots(value, limit=1)
+        except DepartmentError as error:
+            logger.warning("could not check free places now: %s", error)
+            free = None
+        clinic = await self._clinic_or_none(value)
+        hospital = clinic.hospital_id if clinic else None
+        if free == []:
+            name = f"{clinic.hospital_name} {clinic.name}" if clinic else "这里"
+            days = self.limits.booking_days_ahead
+            self.reject(
+                dispatcher, "appointment_resource", f"{name}最近{days}天的号都约满了，换个科室或医院吧。"
+            )
+            return {**cleared, "appointment_hospital": hospital, "appointment_hint": f"full:{value}"}
+        result = {**cleared, "appointment_resource": value, "appointment_hospital": hospital}
+        return {**result, **self._reset_when_changed(tracker)}
+
+    async def extract_appointment_service(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if is_interruption(tracker):
+            return {}
+        service = service_from_entities(latest_entity_values(tracker, "service_item"))
+        return changed(tracker, "appointment_service", service or service_from_text(latest_text(tracker)))
+
+    async def validate_appointment_service(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if slot_value is None:
+            return {}
+        resource = tracker.get_slot("appointment_resource") or ""
+        if not resource.startswith("G"):
+            return {"appointment_service": slot_value}
+        try:
+            hall = await find_hall(resource)
+        except DepartmentError:
+            return {"appointment_service": slot_value}
+        if hall and slot_value not in {service.id for service in hall.services}:
+            offered = "、".join(service.name for service in hall.services)
+            return self.reject(dispatcher, "appointment_service", f"{hall.name}可以预约的事项有：{offered}。")
+        return {"appointment_service": slot_value, "appointment_confirmed": None}
+
+    # --- when ---------------------------------------------------------------------
+
+    def extract_appointment_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if is_interruption(tracker):
+            return {}
+        for text in (*latest_entity_values(tracker, "date"), latest_text(tracker)):
+            day = resolve_date(text, city_today())
+            if day:
+                return changed(tracker, "appointment_date", day.isoformat())
+        return {}
+
+    async def validate_appointment_date(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Past days, closed days and days beyond the window are refused with the reason; a
+        full day with the nearest free times as numbered choices."""
+        if slot_value is None:
+            return {}
+        today = city_today()
+        day = date.fromisoformat(str(slot_value))
+        if day < today:
+            return self.reject(dispatcher, "appointment_date", "不能预约已经过去的日期，请换一天。")
+        resource = tracker.get_slot("appointment_resource")
+        if resource:
+            try:
+                found = await appointments.free_slots(resource, day.isoformat())
+            except DepartmentError as error:
+                logger.warning("could not check the day now: %s", error)
+            else:
+                if not found.slots:
+                    await offer_nearest(dispatcher, resource, day, found.message or "这一天约不了。")
+                    return {"appointment_date": None, "appointment_time": None}
+        result: dict[str, Any] = {"appointment_date": day.isoformat(), "appointment_confirmed": None}
+        if not set_this_turn(tracker, "appointment_time"):
+            result["appointment_time"] = None
+        return result
+
+    def extract_appointment_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if is_interruption(tracker):
+            return {}
+        for text in (*latest_entity_values(tracker, "time"), latest_text(tracker)):
+            period, start = resolve_time(text)
+            if start:
+                return changed(tracker, "appointment_time", start)
+            if period:
+                return {"appointment_time": period}
+        return {}
+
+    async def validate_appointment_time(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A period alone ("上午") narrows the choices offered next; a clock time must be a
+        free slot of that day, otherwise the free ones are offered instead."""
+        if slot_value is None:
+            return {}
+        value = str(slot_value or "")
+        if value in PERIOD_LABELS:
+            return {"appointment_time": None, "appointment_period": value, "appointment_confirmed": None}
+        period = MORNING if value < "12:00" else "afternoon"
+        resource, day = tracker.get_slot("appointment_resource"), tracker.get_slot("appointment_date")
+        result = {"appointment_time": value, "appointment_period": period, "appointment_confirmed": None}
+        if not (resource and day):
+            return result
+        try:
+            found = await appointments.free_slots(resource, day)
+        except DepartmentError as error:
+            logger.warning("could not check the time now: %s", error)
+            return result
+        if any(slot.start == value for slot in found.slots):
+            return result
+        self.reject(dispatcher, "appointment_time", f"{value}没有可约的号。")
+        return {"appointment_time": None, "appointment_period": period}
+
+    # --- who and yes ----------------------------------------------------------------
+
+    def extract_appointment_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if intent_of(tracker) in NOT_NAME_INTENTS:
+            return {}
+        asked = tracker.get_slot("requested_slot") == "appointment_name"
+        return changed(tracker, "appointment_name", typed_name(latest_text(tracker), asked))
+
+    def extract_appointment_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot") == "appointment_confirmed"
+        return {"appointment_confirmed": True} if asked and intent_of(tracker) == "affirm" else {}
+
+    # --- helpers --------------------------------------------------------------------
+
+    @staticmethod
+    async def _clinic_or_none(resource: str) -> Any:
+        if resource.startswith("G"):
+            return None
+        try:
+            return await find_clinic(resource)
+        except DepartmentError:
+            return None
+
+    @staticmethod
+    def _reset_when_changed(tracker: Tracker) -> dict[str, Any]:
+        """Another clinic or hall: the time chosen for the old one no longer holds."""
+        reset: dict[str, Any] = {"appointment_confirmed": None}
+        if not set_this_turn(tracker, "appointment_time"):
+            reset["appointment_time"] = None
+        return reset
+
+
+async def offer_nearest(
+    dispatcher: CollectingDispatcher,
+    resource: str,
+    day: date,
+    problem: str,
+    intent: str = "inform",
+    **extra: str,
+) -> bool:
+    """Says why `day` does not work and offers the nearest free times; False when none."""
+    today = city_today()
+    problem = problem.rstrip("。") + "。"
+    after = max(day, today).isoformat() + "T00:00"
+    try:
+        nearest = await appointments.nearest_slots(resource, after=after, limit=3)
+    except DepartmentError as error:
+        logger.warning("no alternatives now: %s", error)
+        nearest = []
+    if not nearest:
+        dispatcher.utter_message(text=f"{problem}最近几天也都约满了，换个科室或过几天再约吧。")
+        return False
+    dispatcher.utter_message(
+        text=f"{problem}最近能约的时间，请回复数字：",
+        buttons=[replies.slot_button(slot, today, True, intent, **extra) for slot in nearest],
+    )
+    return True
+
+
+def describe_day(day_iso: str) -> str:
+    return day_label(date.fromisoformat(day_iso), city_today())

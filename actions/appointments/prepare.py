@@ -1,0 +1,73 @@
+"""Starting the appointment form: a fresh booking, or moving an existing one ("改到后天")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.appointments.citizen import active_bookings, linked_citizen
+from actions.appointments.understanding import wants_reschedule
+from actions.clients.appointments import Booking
+from actions.clients.base import DepartmentError
+from actions.forms import latest_entity_values, latest_text
+
+logger = logging.getLogger(__name__)
+FORM_SLOTS = (
+    "appointment_resource",
+    "appointment_hospital",
+    "appointment_hint",
+    "appointment_service",
+    "appointment_date",
+    "appointment_period",
+    "appointment_time",
+    "appointment_confirmed",
+    "appointment_reschedule",
+)
+
+
+class ActionPrepareAppointment(Action):
+    """Clears the previous booking's answers (name and phone stay: the same person usually
+    books again) and, for a linked channel user, fills in who they are."""
+
+    def name(self) -> str:
+        return "action_prepare_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        citizen = await linked_citizen(tracker.sender_id)
+        if citizen is not None:
+            events += [
+                SlotSet("appointment_name", citizen.name),
+                SlotSet("appointment_phone", citizen.phone),
+                SlotSet("appointment_citizen_id", citizen.citizen_id),
+            ]
+        numbers = latest_entity_values(tracker, "booking_no")
+        if numbers or wants_reschedule(latest_text(tracker)):
+            moved = await self._booking_to_move(tracker, numbers)
+            if moved is not None:
+                events += [
+                    SlotSet("appointment_reschedule", moved.booking_no),
+                    SlotSet("appointment_resource", moved.resource_id),
+                    SlotSet("appointment_name", moved.citizen_name),
+                    SlotSet("appointment_phone", moved.phone),
+                ]
+        return events
+
+    @staticmethod
+    async def _booking_to_move(tracker: Tracker, numbers: list[str]) -> Booking | None:
+        """The booking named, else the one made last in this conversation, else the soonest."""
+        try:
+            bookings = await active_bookings(tracker) or []
+        except DepartmentError as error:
+            logger.warning("bookings unavailable: %s", error)
+            return None
+        wanted = numbers[0] if numbers else tracker.get_slot("appointment_last_booking")
+        named = [booking for booking in bookings if booking.booking_no == wanted]
+        return (named or bookings or [None])[0]

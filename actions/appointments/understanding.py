@@ -1,0 +1,79 @@
+"""Reading the citizen's latest message for the appointment form: which intent interrupts,
+which name and phone number were typed. Pure functions, tested without a stack."""
+
+from __future__ import annotations
+
+import re
+
+INTERRUPTING_INTENTS = frozenset(
+    {
+        "bot_challenge",
+        "help",
+        "ask_service_guide",
+        "human_handoff",
+        "deny",
+        "goodbye",
+        "thank",
+        "greet",
+        "out_of_scope",
+        "query_bill",
+        "file_complaint",
+        "query_complaint",
+        "life_event",
+        "list_appointments",
+        "cancel_appointment",
+    }
+)
+"""Intents that never answer a form question: the form rejects, a rule answers them."""
+RESCHEDULE_WORDS = (
+    "改到",
+    "改约",
+    "改期",
+    "改成",
+    "改一下",
+    "改个时间",
+    "换到",
+    "换个时间",
+    "换成",
+    "推迟到",
+    "提前到",
+)
+_NAME_INTRO = re.compile(
+    r"(?:我叫|我是|姓名[是:：]?|名字[是叫:：]?|预约人[是:：]?)\s*([\u4e00-\u9fa5·]{2,4}?)(?=电话|手机|[，,。\s\d]|$)"
+)
+_BARE_NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,4}$")
+_NOT_NAMES = frozenset(
+    ("好的", "可以", "是的", "确认", "不用", "没有", "不知道", "算了", "谢谢", "你好", "上午", "下午", "帮助")
+)
+NOT_NAME_INTENTS = frozenset({"deny", "bot_challenge", "help", "human_handoff", "ask_service_guide"})
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_DIGITS = re.compile(r"\d[\d\s-]{4,}\d")
+_PUNCTUATION = re.compile(r"[\s，。,.!！?？~]")
+
+
+def typed_name(text: str, asked: bool) -> str | None:
+    """ "我叫张伟" anywhere, or a bare 2-4 character name when the name was just asked for."""
+    introduced = _NAME_INTRO.search(text)
+    if introduced:
+        return introduced.group(1)
+    bare = _PUNCTUATION.sub("", text)
+    if asked and _BARE_NAME.match(bare) and bare not in _NOT_NAMES:
+        return bare
+    return None
+
+
+def typed_phone(text: str, asked: bool) -> str | None:
+    """An 11-digit mobile number in the text; when the phone was asked for, any run of digits,
+    so a wrong number is answered with what is wrong instead of being ignored."""
+    found = _PHONE.search(text)
+    if found:
+        return found.group(0)
+    if asked:
+        digits = _DIGITS.search(text)
+        if digits:
+            return re.sub(r"[\s-]", "", digits.group(0))
+    return None
+
+
+def wants_reschedule(text: str) -> bool:
+    return any(word in text for word in RESCHEDULE_WORDS)

@@ -1,0 +1,81 @@
+"""Reading complaint messages: is there a description beyond "我要投诉", where did it
+happen, which ticket and which score. Pure functions, tested without a stack."""
+
+from __future__ import annotations
+
+import re
+
+TRIGGER_WORDS = (
+    "我要匿名投诉",
+    "我要投诉",
+    "我想投诉",
+    "我要举报",
+    "我想举报",
+    "我要反映",
+    "我想反映",
+    "帮我提交",
+    "投诉",
+    "举报",
+    "反映",
+    "匿名",
+    "一下",
+    "个问题",
+    "问题",
+    "情况",
+    "我要",
+    "我想",
+    "12345",
+)
+TICKET_ID = re.compile(r"12345-\d{8}-\d{4}")
+_PUNCTUATION = re.compile(r"[\s，。,.!！?？~：:、]")
+_ROAD = re.compile(r"[\u4e00-\u9fa5]{2,4}(?:路|街|大道|巷)(?:\d+号)?(?:[\u4e00-\u9fa5]{0,4}小区)?")
+_RATING_WORDS = (
+    (("非常不满意", "很不满意", "特别不满意"), 1),
+    (("不满意", "差评", "不太满意"), 2),
+    (("基本满意", "一般", "还行"), 3),
+    (("比较满意",), 4),
+    (("非常满意", "十分满意", "很满意", "好评", "五星"), 5),
+    (("满意",), 4),
+)
+_RATING_NUMBER = re.compile(r"([1-5一二三四五])\s*(?:分|星|颗星)")
+_CHINESE_SCORES = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def description_of(text: str, min_chars: int) -> str | None:
+    """The complaint itself when the message says more than that it is one."""
+    rest = _PUNCTUATION.sub("", text)
+    for word in TRIGGER_WORDS:
+        rest = rest.replace(word, "")
+    return text.strip() if len(rest) >= min_chars else None
+
+
+def location_of(text: str, districts: list[str]) -> str | None:
+    """ "环翠区文化中路" from a description naming a district and a road; None otherwise."""
+    rest = text
+    for district in districts:
+        rest = rest.replace(district, "|")
+    road = _ROAD.search(rest)
+    if districts or road:
+        return "".join(districts[:1]) + (road.group(0) if road else "") or None
+    return None
+
+
+def ticket_of(text: str) -> str | None:
+    found = TICKET_ID.search(text)
+    return found.group(0) if found else None
+
+
+def rating_of(text: str) -> int | None:
+    """1-5 from "5分", "打五星", "非常满意", "差评"."""
+    number = _RATING_NUMBER.search(text)
+    if number:
+        value = number.group(1)
+        return int(value) if value.isdigit() else _CHINESE_SCORES[value]
+    for words, score in _RATING_WORDS:
+        if any(word in text for word in words):
+            return score
+    return None
+
+
+def wants_anonymity(text: str) -> bool:
+    return "匿名" in text or "不留名" in text or "不想留电话" in text

@@ -1,0 +1,227 @@
+"""The appointment dialogue's actions against the real sandbox, driven like Rasa drives a
+form: all details at once, step by step, a full clinic, wrong answers, cancelling."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+
+from actions import departments
+from actions.appointments.asking import (
+    ActionAskAppointmentConfirmed,
+    ActionAskAppointmentDate,
+    ActionAskAppointmentName,
+    ActionAskAppointmentPhone,
+    ActionAskAppointmentResource,
+    ActionAskAppointmentService,
+    ActionAskAppointmentTime,
+)
+from actions.appointments.booking import ActionBookAppointment
+from actions.appointments.form import ValidateAppointmentForm
+from actions.appointments.manage import ActionCancelAppointment, ActionListAppointments
+from actions.appointments.prepare import ActionPrepareAppointment
+from actions.time_words import city_today
+from common.settings import Settings
+from sandbox.app import create_app
+from tests.actions.form_driver import FormDriver, entity, payloads, texts
+from tests.servers import serve
+
+REQUIRED = [
+    "appointment_resource",
+    "appointment_service",
+    "appointment_date",
+    "appointment_time",
+    "appointment_name",
+    "appointment_phone",
+    "appointment_confirmed",
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(create_app(Settings(state_dir=tmp_path_factory.mktemp("sandbox")))) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def clients_on_sandbox(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for client in (departments.appointments, departments.population):
+        monkeypatch.setattr(client, "_base_url", sandbox_url)
+
+
+def open_day() -> date:
+    """The first day after today that clinics open (not a Sunday)."""
+    day = city_today() + timedelta(days=1)
+    return day if day.isoweekday() != 7 else day + timedelta(days=1)
+
+
+def driver(sender: str) -> FormDriver:
+    asks = {
+        "appointment_resource": ActionAskAppointmentResource(),
+        "appointment_service": ActionAskAppointmentService(),
+        "appointment_date": ActionAskAppointmentDate(),
+        "appointment_time": ActionAskAppointmentTime(),
+        "appointment_name": ActionAskAppointmentName(),
+        "appointment_phone": ActionAskAppointmentPhone(),
+        "appointment_confirmed": ActionAskAppointmentConfirmed(),
+    }
+    return FormDriver("appointment_form", REQUIRED, ValidateAppointmentForm(), asks, sender=sender)
+
+
+def button_message(payload: str) -> tuple[str, list[dict[str, str]]]:
+    """What Rasa parses from a button payload: its intent and entities."""
+    intent, _, body = payload.lstrip("/").partition("{")
+    values = json.loads("{" + body) if body else {}
+    return intent, [entity(name, value) for name, value in values.items()]
+
+
+async def press(form: FormDriver, payload: str) -> list[dict[str, str]]:
+    intent, entities = button_message(payload)
+    return await form.say(payload, intent, *entities)
+
+
+async def test_all_details_at_once_then_confirm_and_book() -> None:
+    form = driver("web:at-once")
+    day = open_day()
+    await form.run(ActionPrepareAppointment())
+    text = f"帮我约{day.month}月{day.day}号上午9点市立医院内科，我叫李明，电话13912345678"
+    asked = await form.say(text, "book_appointment", entity("hospital", "H01"), entity("clinic", "H01-NK"))
+    assert form.slots["requested_slot"] == "appointment_confirmed"
+    assert "示例市立医院 内科" in texts(asked) and "09:00" in texts(asked)
+    assert "139****5678" in texts(asked) and "13912345678" not in texts(asked)
+    assert await form.say("确认", "affirm") == []
+    assert form.done
+    booked = texts(await form.run(ActionBookAppointment()))
+    assert "预约成功" in booked and "预约号：H" in booked
+    number = form.slots["appointment_last_booking"]
+
+    again = driver("web:at-once")
+    again.slots = {"appointment_name": "李明", "appointment_phone": "13912345678"}
+    await again.say(text, "book_appointment", entity("clinic", "H01-NK"))
+    await again.say("确认", "affirm")
+    assert number in texts(await again.run(ActionBookAppointment())), "a repeated booking is the same booking"
+
+    listed = texts(await form.run(ActionListAppointments()))
+    assert number in listed and "1 个预约" in listed
+
+
+async def test_slot_by_slot_with_wrong_answers() -> None:
+    form = driver("web:step")
+    await form.run(ActionPrepareAppointment())
+    first = await form.say("我要挂号", "book_appointment", entity("appointment_type", "hospital"))
+    assert "您要约哪里" in texts(first)
+    clinics = await form.say("市立医院", "inform", entity("hospital", "H01"))
+    assert "内科" in texts(clinics) and "骨科" in texts(clinics)
+    internal = next(b["payload"] for m in clinics for b in m["buttons"] if b["title"].endswith(" 内科"))
+    assert "哪天" in texts(await press(form, internal))
+    assert form.slots["appointment_resource"] == "H01-NK"
+
+    past = await form.say("昨天", "inform", entity("date", "昨天"))
+    assert "已经过去" in texts(past) and "哪天" in texts(past)
+    day = open_day()
+    times = await form.say(f"{day.month}月{day.day}号下午", "inform")
+    assert "下午" in texts(times) and all(p.startswith("/inform") for p in payloads(times))
+    assert "姓名" in texts(await press(form, payloads(times)[0]))
+    assert form.slots["appointment_time"] >= "13:30"
+
+    assert "手机号" in texts(await form.say("王芳"))
+    wrong = await form.say("1380000")
+    assert "格式不对" in texts(wrong) and "算了" in texts(wrong)
+    confirm = await form.say("13800001111", "inform", entity("phone", "13800001111"))
+    assert "请确认预约" in texts(confirm) and "王*" in texts(confirm)
+
+
+async def test_interruptions_fill_nothing() -> None:
+    form = driver("web:interrupted")
+    await form.run(ActionPrepareAppointment())
+    await form.say("我要挂号", "book_appointment")
+    assert await form.say("你是机器人吗", "bot_challenge") == [] or form.slots["appointment_resource"] is None
+    assert form.slots.get("appointment_resource") is None
+    assert form.slots["requested_slot"] == "appointment_resource"
+
+
+async def test_full_clinic_proposes_other_clinics() -> None:
+    form = driver("web:full")
+    await form.run(ActionPrepareAppointment())
+    reply = texts(await form.say("预约市立医院骨科", "book_appointment", entity("clinic", "H01-GK")))
+    assert "约满" in reply and "内科" in reply
+    assert form.slots["appointment_resource"] is None
+
+
+async def test_closed_day_offers_the_nearest_free_times() -> None:
+    form = driver("web:sunday")
+    await form.run(ActionPrepareAppointment())
+    today = city_today()
+    sunday = today + timedelta(days=(6 - today.weekday()) or 7)
+    await form.say("市立医院内科", "book_appointment", entity("clinic", "H01-NK"))
+    reply = await form.say(f"{sunday.month}月{sunday.day}号", "inform")
+    assert "不开放" in texts(reply) and payloads(reply)
+    assert form.slots["appointment_date"] is None
+
+
+async def test_hall_needs_a_service_item() -> None:
+    form = driver("web:hall")
+    await form.run(ActionPrepareAppointment())
+    reply = await form.say("预约政务大厅", "book_appointment", entity("appointment_type", "gov_hall"))
+    assert "示例市政务服务中心" in texts(reply)
+    services = await press(form, payloads(reply)[0])
+    assert "护照" in texts(services)
+    await form.say("办护照", "inform", entity("service_item", "passport.apply"))
+    assert form.slots["appointment_service"] == "passport"
+
+
+async def test_cancel_one_of_several() -> None:
+    form = driver("web:cancel")
+    form.slots = {"appointment_name": "陈静", "appointment_phone": "13700001234"}
+    day = open_day()
+    for start in ("10:00", "10:30"):
+        form.slots.update(
+            appointment_resource="H02-ZY",
+            appointment_date=day.isoformat(),
+            appointment_time=start,
+            appointment_confirmed=True,
+        )
+        assert "预约成功" in texts(await form.run(ActionBookAppointment()))
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    choices = await form.run(ActionCancelAppointment())
+    assert "哪一个" in texts(choices) and len(payloads(choices)) == 2
+    _, entities = button_message(payloads(choices)[1])
+    form.message = {
+        "text": payloads(choices)[1],
+        "intent": {"name": "cancel_appointment"},
+        "entities": entities,
+    }
+    assert "已取消" in texts(await form.run(ActionCancelAppointment()))
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    assert "已取消" in texts(await form.run(ActionCancelAppointment()))
+    assert "没有可以取消" in texts(await form.run(ActionCancelAppointment()))
+
+
+async def test_reschedule_moves_the_last_booking() -> None:
+    form = driver("web:move")
+    day = open_day()
+    form.slots = {
+        "appointment_name": "赵强",
+        "appointment_phone": "13600001234",
+        "appointment_resource": "H01-PF",
+        "appointment_date": day.isoformat(),
+        "appointment_time": "08:00",
+        "appointment_confirmed": True,
+    }
+    first = texts(await form.run(ActionBookAppointment()))
+    old_number = form.slots["appointment_last_booking"]
+    assert old_number in first
+
+    form.message = {"text": "改到下午", "intent": {"name": "book_appointment"}, "entities": []}
+    await form.run(ActionPrepareAppointment())
+    assert form.slots["appointment_reschedule"] == old_number
+    times = await form.say(f"改到{day.month}月{day.day}号下午", "book_appointment")
+    assert "下午还有这些时间" in texts(times)
+    confirm = await press(form, payloads(times)[0])
+    assert "请确认改约到" in texts(confirm)
+    await form.say("确认", "affirm")
+    moved = texts(await form.run(ActionBookAppointment()))
+    assert f"原预约 {old_number} 已取消" in moved

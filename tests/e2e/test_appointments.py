@@ -1,0 +1,115 @@
+"""Hospital and government-hall appointments through POST /api/chat against the real stack.
+
+Web chat users are anonymous, so name and phone come from the conversation. "1", "2" pick
+the numbered buttons, as a citizen on a text channel would. Concurrent booking of the last
+place is covered at the sandbox level (tests/sandbox/test_appointments.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from scripts.stack import Stack
+from tests.e2e.chat import WebCitizen
+
+pytestmark = pytest.mark.e2e
+BEIJING = timezone(timedelta(hours=8))
+
+
+@pytest.fixture
+def citizen(stack: Stack) -> WebCitizen:
+    return WebCitizen(stack.gateway_url)
+
+
+def open_day() -> date:
+    """A day after today (in the city) on which clinics open: never a Sunday."""
+    day = datetime.now(BEIJING).date() + timedelta(days=1)
+    return day if day.isoweekday() != 7 else day + timedelta(days=1)
+
+
+def day_words(day: date) -> str:
+    return f"{day.month}月{day.day}号"
+
+
+def choice_of(citizen: WebCitizen, message: str, title_end: str) -> tuple[str, list[str]]:
+    """Sends `message` and returns the reply text and the number of the button ending with
+    `title_end`, as the citizen would type it."""
+    reply = citizen.say(message)
+    titles = [button["title"] for item in reply for button in item.get("buttons", [])]
+    number = next(str(index) for index, title in enumerate(titles, start=1) if title.endswith(title_end))
+    return number, titles
+
+
+def test_booking_with_all_details_at_once(citizen: WebCitizen) -> None:
+    day = open_day()
+    confirm = citizen.say_text(f"帮我约{day_words(day)}上午9点市立医院内科，我叫李明，电话13912345678")
+    assert "请确认预约" in confirm and "示例市立医院 内科" in confirm and "09:00" in confirm
+    assert "139****5678" in confirm and "13912345678" not in confirm
+    booked = citizen.say_text("1")
+    assert "预约成功" in booked and "预约号：H" in booked
+    assert "09:00-09:30" in booked and "13912345678" not in booked
+
+
+def test_booking_slot_by_slot_then_rescheduling_listing_and_cancelling(citizen: WebCitizen) -> None:
+    assert "您要约哪里" in citizen.say_text("我要挂号")
+    number, titles = choice_of(citizen, "市立医院", " 内科")
+    assert any(title.endswith(" 骨科") for title in titles)
+    assert "哪天" in citizen.say_text(number)
+    times = citizen.say_text(f"{day_words(open_day())}下午")
+    assert "下午还有这些时间" in times
+    assert "姓名" in citizen.say_text("1")
+    assert "手机号" in citizen.say_text("王芳")
+    assert "格式不对" in citizen.say_text("1380000")
+    confirm = citizen.say_text("13800001111")
+    assert "请确认预约" in confirm and "王*" in confirm and "138****1111" in confirm
+    booked = citizen.say_text("确认")
+    assert "预约成功" in booked
+    booking_no = next(line for line in booked.splitlines() if line.startswith("预约号：")).removeprefix(
+        "预约号："
+    )
+
+    later = open_day() + timedelta(days=1)
+    later = later if later.isoweekday() != 7 else later + timedelta(days=1)
+    times = citizen.say_text(f"改到{day_words(later)}")
+    assert "还有这些时间" in times
+    assert "请确认改约到" in citizen.say_text("1")
+    moved = citizen.say_text("确认")
+    assert f"原预约 {booking_no} 已取消" in moved
+    booking_no = next(line for line in moved.splitlines() if line.startswith("预约号：")).removeprefix(
+        "预约号："
+    )
+
+    listed = citizen.say_text("我的预约")
+    assert booking_no in listed and "1 个预约" in listed
+
+    assert "已取消" in citizen.say_text("取消预约")
+    assert "没有待办的预约" in citizen.say_text("查看我的预约")
+
+
+def test_fully_booked_clinic_proposes_alternatives(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("预约市立医院骨科")
+    assert "约满" in reply and "内科" in reply and "骨科" not in reply.split("约满")[1]
+
+
+def test_past_date_sunday_and_invalid_phone_get_clear_answers(citizen: WebCitizen) -> None:
+    citizen.say("预约中医院针灸科")
+    assert "已经过去" in citizen.say_text("昨天")
+    today = datetime.now(BEIJING).date()
+    sunday = today + timedelta(days=(6 - today.weekday()) or 7)
+    closed = citizen.say_text(day_words(sunday))
+    assert "周日不开放" in closed and "最近能约的时间" in closed
+    assert "姓名" in citizen.say_text("1")
+    assert "不约了" in citizen.say_text("算了")
+
+
+def test_interrupted_form_comes_back_and_can_be_stopped(citizen: WebCitizen) -> None:
+    assert "您要约哪里" in citizen.say_text("我要挂号")
+    interrupted = citizen.say_text("你是机器人吗")
+    assert "智能助手" in interrupted and "您要约哪里" in interrupted
+    assert "哪天" in citizen.say_text("市立医院内科")
+    materials = citizen.say_text("要带什么材料")
+    assert "身份证" in materials and "哪天" in materials
+    assert "不约了" in citizen.say_text("算了")
+    assert "您要约哪里" in citizen.say_text("我要预约")

@@ -1,0 +1,61 @@
+"""Complaints to 12345 through POST /api/chat against the real stack: a free-text
+description filed as a ticket, a ticket's status, and one rating once it is closed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from tests.e2e.chat import WebCitizen
+
+pytestmark = pytest.mark.e2e
+TICKET = re.compile(r"12345-\d{8}-\d{4}")
+
+
+@pytest.fixture
+def citizen(stack: Stack) -> WebCitizen:
+    return WebCitizen(stack.gateway_url)
+
+
+@pytest.fixture
+def sandbox(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
+        yield client
+
+
+def file_complaint(citizen: WebCitizen) -> str:
+    assert "哪里" in citizen.say_text("楼下烧烤店油烟太大了")
+    assert "匿名" in citizen.say_text("环翠区文化中路88号")
+    confirm = citizen.say_text("1")
+    assert "归类为：环境保护" in confirm and "对吗" in confirm and "联系方式：匿名" in confirm
+    filed = citizen.say_text("1")
+    assert "已受理" in filed and "市生态环境局" in filed
+    found = TICKET.search(filed)
+    assert found, filed
+    return found.group(0)
+
+
+def test_complaint_from_a_free_text_description(citizen: WebCitizen, sandbox: httpx.Client) -> None:
+    ticket_id = file_complaint(citizen)
+    stored = sandbox.get(f"/complaints/v1/tickets/{ticket_id}").json()
+    assert stored["category"] == "environment" and stored["anonymous"] is True
+    assert stored["description"] == "楼下烧烤店油烟太大了"
+
+
+def test_ticket_status_by_number(citizen: WebCitizen) -> None:
+    status = citizen.say_text("查询工单12345-20261101-0001")
+    assert "处理中" in status and "文化中路烧烤店油烟扰民" in status and "已派单" in status
+
+
+def test_closed_ticket_is_rated_once(citizen: WebCitizen, sandbox: httpx.Client) -> None:
+    ticket_id = file_complaint(citizen)
+    sandbox.post(f"/complaints/v1/tickets/{ticket_id}/status", json={"status": "已办结"}).raise_for_status()
+    status = citizen.say_text("我的投诉进度")
+    assert ticket_id in status and "已办结" in status and "打分" in status
+    assert "评为 5 分" in citizen.say_text("1")
+    assert sandbox.get(f"/complaints/v1/tickets/{ticket_id}").json()["satisfaction"] == 5
+    assert "已经评价过了" in citizen.say_text("我要给这个工单打1分")
