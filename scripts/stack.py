@@ -214,6 +214,7 @@ class Stack:
         return {
             "Web chat": f"{self.gateway_url}/",
             "Chat API": f"{self.gateway_url}/api/chat",
+            "Agent console": f"{self.gateway_url}/agent",
             "Health": f"{self.gateway_url}/health",
             "Metrics": f"{self.gateway_url}/metrics",
             "WeChat server URL": f"{self.gateway_url}/wechat",
