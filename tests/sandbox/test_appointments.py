@@ -4,22 +4,17 @@ the booking rules, idempotent booking and capacity under concurrent requests."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from common.settings import Settings
-from sandbox.app import create_app
 from sandbox.database import load_demo_data
 from sandbox.routers.records import BEIJING, now
-from tests.servers import serve
+from tests.sandbox.conftest import post_all_at_once
 
 DEMO = load_demo_data()
 TEMPLATE = DEMO["slot_template"]
@@ -300,38 +295,12 @@ def test_reschedule_moves_the_booking_atomically(sandbox: TestClient) -> None:
     assert code_of(again) == "not_active"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def served_sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The sandbox on a real port, so requests really run at the same time."""
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    with serve(create_app(Settings(database_url=database_url, state_dir=tmp_path))) as url:
-        yield url
-
-
-def all_at_once(url: str, bodies: list[dict[str, Any]], keys: list[str]) -> list[httpx.Response]:
-    """Sends every booking from its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(bodies))
-    responses: list[httpx.Response | None] = [None] * len(bodies)
-
-    def send(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            barrier.wait()
-            responses[index] = post_booking(client, bodies[index], key=keys[index])
-
-    threads = [threading.Thread(target=send, args=(index,)) for index in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [response for response in responses if response is not None]
-
-
 def test_two_clients_racing_for_the_last_place(served_sandbox: str) -> None:
     slot = booking(resource="H02-ZJ", start="16:00")
     with httpx.Client(base_url=served_sandbox) as client:
         for _ in range(TEMPLATE["capacity"] - 1):
             assert post_booking(client, slot).status_code == 201
-        responses = all_at_once(served_sandbox, [slot, slot], ["last-a", "last-b"])
+        responses = post_all_at_once(served_sandbox, BOOKINGS, [slot, slot], ["last-a", "last-b"])
         assert sorted(response.status_code for response in responses) == [201, 409]
         assert [code_of(r) for r in responses if r.status_code == 409] == ["slot_full"]
         assert remaining(client, "H02-ZJ", OPEN_DAY, "16:00") == 0
@@ -345,7 +314,9 @@ def test_two_clients_racing_for_the_last_place(served_sandbox: str) -> None:
 def test_a_crowd_fills_a_slot_exactly(served_sandbox: str) -> None:
     crowd = 3 * TEMPLATE["capacity"]
     slot = booking(resource="H03-CK", start="13:30")
-    responses = all_at_once(served_sandbox, [slot] * crowd, [f"crowd-{index}" for index in range(crowd)])
+    responses = post_all_at_once(
+        served_sandbox, BOOKINGS, [slot] * crowd, [f"crowd-{index}" for index in range(crowd)]
+    )
     made = [response.json()["booking_no"] for response in responses if response.status_code == 201]
     assert len(made) == len(set(made)) == TEMPLATE["capacity"]
     assert {code_of(r) for r in responses if r.status_code != 201} == {"slot_full"}
@@ -353,7 +324,7 @@ def test_a_crowd_fills_a_slot_exactly(served_sandbox: str) -> None:
 
 def test_the_same_request_sent_twice_at_once_books_once(served_sandbox: str) -> None:
     slot = booking(resource="H01-PF", start="11:00")
-    responses = all_at_once(served_sandbox, [slot, slot], ["twin", "twin"])
+    responses = post_all_at_once(served_sandbox, BOOKINGS, [slot, slot], ["twin", "twin"])
     assert [response.status_code for response in responses] == [201, 201]
     assert len({response.json()["booking_no"] for response in responses}) == 1
     with httpx.Client(base_url=served_sandbox) as client:

@@ -4,21 +4,16 @@ filing, ticket numbers under concurrency, status history and the one rating."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from common.settings import Settings
-from sandbox.app import create_app
 from sandbox.database import load_demo_data
 from sandbox.routers.records import now
-from tests.servers import serve
+from tests.sandbox.conftest import post_all_at_once
 
 DEMO = load_demo_data()
 TICKETS = "/complaints/v1/tickets"
@@ -149,38 +144,14 @@ def test_the_closed_demo_ticket_can_be_rated(sandbox: TestClient) -> None:
     assert code_of(open_demo) == "not_closed"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def served_sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    with serve(create_app(Settings(database_url=database_url, state_dir=tmp_path))) as url:
-        yield url
-
-
-def all_at_once(url: str, bodies: list[dict[str, Any]], keys: list[str]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(bodies))
-    responses: list[httpx.Response | None] = [None] * len(bodies)
-
-    def send(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            barrier.wait()
-            responses[index] = file(client, bodies[index], key=keys[index])
-
-    threads = [threading.Thread(target=send, args=(index,)) for index in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [response for response in responses if response is not None]
-
-
 def test_concurrent_tickets_get_distinct_numbers(served_sandbox: str) -> None:
     phone = new_citizen_phone()
     body = complaint(contact_phone=phone)
-    responses = all_at_once(served_sandbox, [body] * 6, [uuid.uuid4().hex for _ in range(6)])
+    responses = post_all_at_once(served_sandbox, TICKETS, [body] * 6, [uuid.uuid4().hex for _ in range(6)])
     assert [response.status_code for response in responses] == [201] * 6
     numbers = [response.json()["ticket_id"] for response in responses]
     assert len(set(numbers)) == 6
-    twins = all_at_once(served_sandbox, [body, body], ["same-message", "same-message"])
+    twins = post_all_at_once(served_sandbox, TICKETS, [body, body], ["same-message", "same-message"])
     assert len({response.json()["ticket_id"] for response in twins}) == 1
     with httpx.Client(base_url=served_sandbox) as client:
         assert len(client.get(TICKETS, params={"phone": phone}).json()) == 7
