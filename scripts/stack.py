@@ -162,12 +162,12 @@ class Stack:
         self.services = self._services(model)
         started = time.monotonic()
         try:
+            # All at once: none needs another to start, and Rasa's model load, the long pole,
+            # overlaps with the others' imports.
             for service in self.services:
                 self._launch(service)
-                # Rasa loads for half a minute; the gateway's health covers it, so start the
-                # gateway meanwhile and wait for the others one by one.
-                if service.name != "rasa":
-                    self._wait(service, started)
+            for service in self.services:
+                self._wait(service, started)
         except BaseException:
             self.stop()
             raise
