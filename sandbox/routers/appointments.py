@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from common.identity import id_number_problem, is_valid_phone
@@ -32,6 +31,7 @@ from sandbox.routers.records import (
     next_sequence,
     now,
     timestamp,
+    write_with_retries,
 )
 
 router = APIRouter(prefix="/appointments/v1", tags=["appointments"])
@@ -350,42 +350,35 @@ def book(
     id_number = request.id_number.strip().upper() if request.id_number else None
     if id_number and (problem := id_number_problem(id_number)):
         raise Problem(422, "invalid_id_number", problem)
-    for _ in range(3):
+
+    def attempt() -> BookingOut:
         if replay := _replay(db, idempotency_key, digest, response):
             return replay
         wanted, start, end = _check_slot(target, request.date, request.start)
-        try:
-            slot_id = _take_place(db, target, wanted, start)
-            appointment = Appointment(
-                booking_no=_booking_no(db, target, wanted),
-                idempotency_key=idempotency_key,
-                fingerprint=digest,
-                kind=target.kind,
-                resource_id=target.resource_id,
-                service=service,
-                slot_id=slot_id,
-                date=wanted.isoformat(),
-                start=start,
-                end=end,
-                citizen_name=request.citizen_name.strip(),
-                phone=phone,
-                id_number=id_number,
-                citizen_id=request.citizen_id,
-                status="booked",
-                created_at=timestamp(),
-            )
-            db.add(appointment)
-            db.commit()
-        except (IntegrityError, OperationalError):
-            # A concurrent request with this key won (the next round replays its booking), or
-            # the database gave up on a lock (a deadlock, a busy SQLite file): decide again.
-            db.rollback()
-            continue
-        except HTTPException:
-            db.rollback()
-            raise
+        slot_id = _take_place(db, target, wanted, start)
+        appointment = Appointment(
+            booking_no=_booking_no(db, target, wanted),
+            idempotency_key=idempotency_key,
+            fingerprint=digest,
+            kind=target.kind,
+            resource_id=target.resource_id,
+            service=service,
+            slot_id=slot_id,
+            date=wanted.isoformat(),
+            start=start,
+            end=end,
+            citizen_name=request.citizen_name.strip(),
+            phone=phone,
+            id_number=id_number,
+            citizen_id=request.citizen_id,
+            status="booked",
+            created_at=timestamp(),
+        )
+        db.add(appointment)
+        db.commit()
         return _booking_out(db, appointment)
-    raise Problem(503, "busy", "系统繁忙，请稍后再试")
+
+    return write_with_retries(db, attempt)
 
 
 @router.get("/bookings", response_model=list[BookingOut])
@@ -444,7 +437,8 @@ def reschedule(
     """Moves a booking to another slot of the same clinic or hall in one transaction: the
     new booking (new number) exists and the old one is cancelled, or nothing changed."""
     digest = fingerprint({"operation": "reschedule", "booking_no": booking_no, **request.model_dump()})
-    for _ in range(3):
+
+    def attempt() -> BookingOut:
         if replay := _replay(db, idempotency_key, digest, response):
             return replay
         old = _appointment(db, booking_no)
@@ -454,46 +448,39 @@ def reschedule(
         wanted, start, end = _check_slot(target, request.date, request.start)
         if (wanted.isoformat(), start) == (old.date, old.start):
             raise Problem(409, "same_slot", "新时间和原预约相同")
-        try:
-            if not _release(db, old):
-                raise Problem(409, "not_active", "这个预约已取消，不能改期")
-            slot_id = _take_place(db, target, wanted, start)
-            new = Appointment(
-                booking_no=_booking_no(db, target, wanted),
-                idempotency_key=idempotency_key,
-                fingerprint=digest,
-                kind=old.kind,
-                resource_id=old.resource_id,
-                service=old.service,
-                slot_id=slot_id,
-                date=wanted.isoformat(),
-                start=start,
-                end=end,
-                citizen_name=old.citizen_name,
-                phone=old.phone,
-                id_number=old.id_number,
-                citizen_id=old.citizen_id,
-                status="booked",
-                created_at=timestamp(),
-            )
-            db.add(new)
-            db.flush()
-            db.execute(
-                update(Appointment)
-                .where(Appointment.booking_no == old.booking_no)
-                .values(replaced_by=new.booking_no)
-                .execution_options(synchronize_session=False)
-            )
-            db.commit()
-        except (IntegrityError, OperationalError):
-            # As in `book`: a concurrent retry with this key, or a lock the database gave up on.
-            db.rollback()
-            continue
-        except HTTPException:
-            db.rollback()
-            raise
+        if not _release(db, old):
+            raise Problem(409, "not_active", "这个预约已取消，不能改期")
+        slot_id = _take_place(db, target, wanted, start)
+        new = Appointment(
+            booking_no=_booking_no(db, target, wanted),
+            idempotency_key=idempotency_key,
+            fingerprint=digest,
+            kind=old.kind,
+            resource_id=old.resource_id,
+            service=old.service,
+            slot_id=slot_id,
+            date=wanted.isoformat(),
+            start=start,
+            end=end,
+            citizen_name=old.citizen_name,
+            phone=old.phone,
+            id_number=old.id_number,
+            citizen_id=old.citizen_id,
+            status="booked",
+            created_at=timestamp(),
+        )
+        db.add(new)
+        db.flush()
+        db.execute(
+            update(Appointment)
+            .where(Appointment.booking_no == old.booking_no)
+            .values(replaced_by=new.booking_no)
+            .execution_options(synchronize_session=False)
+        )
+        db.commit()
         return _booking_out(db, new)
-    raise Problem(503, "busy", "系统繁忙，请稍后再试")
+
+    return write_with_retries(db, attempt)
 
 
 # --- internals ---------------------------------------------------------------------------

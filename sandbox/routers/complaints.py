@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from common.identity import is_valid_phone
@@ -26,6 +25,7 @@ from sandbox.routers.records import (
     next_sequence,
     now,
     timestamp,
+    write_with_retries,
 )
 
 router = APIRouter(prefix="/complaints/v1", tags=["complaints"])
@@ -121,39 +121,34 @@ def create_ticket(
     if request.citizen_id and db.get(Citizen, request.citizen_id) is None:
         raise Problem(422, "unknown_citizen", "没有找到这位市民")
     description = request.description.strip()
-    for _ in range(3):
+
+    def attempt() -> TicketOut:
         if replay := _replay(db, idempotency_key, digest, response):
             return replay
         created = now()
         day = f"{created:%Y%m%d}"
-        try:
-            ticket_id = f"{TICKET_PREFIX}-{day}-{_next_number(db, day):04d}"
-            ticket = ComplaintTicket(
-                ticket_id=ticket_id,
-                idempotency_key=idempotency_key,
-                fingerprint=digest,
-                holder=request.citizen_id,
-                category=category.category,
-                title=(request.title or description[:TITLE_LENGTH]).strip(),
-                description=description,
-                location=request.location,
-                department=category.department,
-                status=ACCEPTED,
-                created_at=timestamp(created),
-                contact_name=request.contact_name,
-                contact_phone=phone,
-                anonymous=request.anonymous,
-            )
-            ticket.history.append(ComplaintEvent(at=ticket.created_at, status=ACCEPTED, note=None))
-            db.add(ticket)
-            db.commit()
-        except (IntegrityError, OperationalError):
-            # A concurrent request with this key won (the next round replays its ticket), or
-            # the database gave up on a lock: decide again.
-            db.rollback()
-            continue
+        ticket = ComplaintTicket(
+            ticket_id=f"{TICKET_PREFIX}-{day}-{_next_number(db, day):04d}",
+            idempotency_key=idempotency_key,
+            fingerprint=digest,
+            holder=request.citizen_id,
+            category=category.category,
+            title=(request.title or description[:TITLE_LENGTH]).strip(),
+            description=description,
+            location=request.location,
+            department=category.department,
+            status=ACCEPTED,
+            created_at=timestamp(created),
+            contact_name=request.contact_name,
+            contact_phone=phone,
+            anonymous=request.anonymous,
+        )
+        ticket.history.append(ComplaintEvent(at=ticket.created_at, status=ACCEPTED, note=None))
+        db.add(ticket)
+        db.commit()
         return _ticket_out(db, ticket)
-    raise Problem(503, "busy", "系统繁忙，请稍后再试")
+
+    return write_with_retries(db, attempt)
 
 
 @router.get("/tickets", response_model=list[TicketOut])

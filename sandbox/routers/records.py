@@ -1,23 +1,28 @@
 """Helpers the writing routers (appointments, complaints) share: Beijing time stamps, JSON
-problems with a code and a Chinese message, request fingerprints for idempotency keys, and
-race-free inserts and counters that work the same on SQLite and PostgreSQL."""
+problems with a code and a Chinese message, request fingerprints for idempotency keys,
+race-free inserts and counters that work the same on SQLite and PostgreSQL, and the retry
+loop around an idempotent write."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sandbox.models import Base, SequenceCounter
 
 BEIJING = timezone(timedelta(hours=8))
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
+WRITE_ROUNDS = 3
+Result = TypeVar("Result")
 
 
 def now() -> datetime:
@@ -63,3 +68,18 @@ def next_sequence(db: Session, scope: str, start_after: int = 0) -> int:
         .execution_options(synchronize_session=False)
     )
     return db.scalar(select(SequenceCounter.value).where(SequenceCounter.scope == scope))
+
+
+def write_with_retries(db: Session, attempt: Callable[[], Result]) -> Result:
+    """Runs one idempotent write transaction, deciding again when a concurrent request with the
+    same key won (the next round replays its result) or the database gave up on a lock (a
+    deadlock, a busy SQLite file); a refusal rolls back and goes to the caller."""
+    for _ in range(WRITE_ROUNDS):
+        try:
+            return attempt()
+        except (IntegrityError, OperationalError):
+            db.rollback()
+        except HTTPException:
+            db.rollback()
+            raise
+    raise Problem(503, "busy", "系统繁忙，请稍后再试")
