@@ -4,7 +4,6 @@ form: all details at once, step by step, a full clinic, wrong answers, cancellin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -24,10 +23,7 @@ from actions.appointments.form import ValidateAppointmentForm
 from actions.appointments.manage import ActionCancelAppointment, ActionListAppointments
 from actions.appointments.prepare import ActionPrepareAppointment
 from actions.time_words import city_today
-from common.settings import Settings
-from sandbox.app import create_app
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
-from tests.servers import serve
 
 REQUIRED = [
     "appointment_resource",
@@ -38,12 +34,6 @@ REQUIRED = [
     "appointment_phone",
     "appointment_confirmed",
 ]
-
-
-@pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(create_app(Settings(state_dir=tmp_path_factory.mktemp("sandbox")))) as url:
-        yield url
 
 
 @pytest.fixture(autouse=True)

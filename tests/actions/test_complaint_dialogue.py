@@ -4,8 +4,6 @@ status and one rating of a closed ticket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -20,10 +18,7 @@ from actions.complaints.form import (
     ActionAskComplaintLocation,
     ValidateComplaintForm,
 )
-from common.settings import Settings
-from sandbox.app import create_app
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
-from tests.servers import serve
 
 REQUIRED = [
     "complaint_description",
@@ -32,12 +27,6 @@ REQUIRED = [
     "complaint_category",
     "complaint_confirmed",
 ]
-
-
-@pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(create_app(Settings(state_dir=tmp_path_factory.mktemp("sandbox")))) as url:
-        yield url
 
 
 @pytest.fixture(autouse=True)
