@@ -11,16 +11,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
 pytestmark = pytest.mark.e2e
 BEIJING = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-def citizen(stack: Stack) -> WebCitizen:
-    return WebCitizen(stack.gateway_url)
 
 
 def open_day() -> date:

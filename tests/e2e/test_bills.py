@@ -6,27 +6,12 @@ the city links to a citizen are covered by the channel suites.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def citizen(stack: Stack) -> WebCitizen:
-    return WebCitizen(stack.gateway_url)
-
-
-@pytest.fixture
-def sandbox(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
-        yield client
-        client.delete("/_faults")
 
 
 def test_water_bill_with_the_number_in_one_message(citizen: WebCitizen) -> None:

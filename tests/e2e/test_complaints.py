@@ -4,27 +4,14 @@ description filed as a ticket, a ticket's status, and one rating once it is clos
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"12345-\d{8}-\d{4}")
-
-
-@pytest.fixture
-def citizen(stack: Stack) -> WebCitizen:
-    return WebCitizen(stack.gateway_url)
-
-
-@pytest.fixture
-def sandbox(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
-        yield client
 
 
 def file_complaint(citizen: WebCitizen) -> str:
