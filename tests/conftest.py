@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot.agent_auth import hash_password
 from scripts.stack import Stack
 from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, private_pem, public_pem
 from tests.servers import serve
 
 STACK_ALIPAY_APP_ID = "2021000000000077"
+
+
+@dataclass(frozen=True)
+class StackAgent:
+    """The hotline agent the stack is configured with; the password is made per test session."""
+
+    user: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def stack_agent() -> StackAgent:
+    return StackAgent("zhang", secrets.token_urlsafe(12))
 
 
 @dataclass(frozen=True)
@@ -42,13 +57,21 @@ def stack_alipay() -> Iterator[AlipayPlatform]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, stack_alipay: AlipayPlatform) -> Iterator[Stack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, stack_alipay: AlipayPlatform, stack_agent: StackAgent
+) -> Iterator[Stack]:
     """Sandbox, action server, Rasa and gateway on free loopback ports with a fresh database,
-    with the Alipay channel and payments configured against a fake Alipay platform.
+    with the Alipay channel and payments configured against a fake Alipay platform and one
+    hotline agent, so chats can be handed off.
 
     STACK_MODEL names a trained model to serve instead of training or reusing the cached one."""
     state_dir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack.on_free_ports(state_dir, DEPARTMENT_TIMEOUT_SECONDS="1.5", **stack_alipay.env)
+    running = Stack.on_free_ports(
+        state_dir,
+        DEPARTMENT_TIMEOUT_SECONDS="1.5",
+        AGENT_USERS=f"{stack_agent.user}:{hash_password(stack_agent.password)}",
+        **stack_alipay.env,
+    )
     model = os.environ.get("STACK_MODEL")
     running.start(Path(model) if model else None)
     try:
