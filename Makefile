@@ -7,12 +7,12 @@ export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install train validate lint format bench clean
+.PHONY: run test install browser train validate lint format bench clean
 
 run: install ## install what is missing, train if the data changed, start the stack
 	$(APP_PY) scripts/stack.py
 
-test: install lint validate train ## every check and test suite
+test: install browser lint validate train ## every check and test suite
 	$(APP_PY) -m pytest
 
 install: .venv/.installed .venv-rasa/.installed
@@ -22,6 +22,9 @@ install: .venv/.installed .venv-rasa/.installed
 
 .venv-rasa/.installed: requirements/rasa.txt requirements/rasa-overrides.txt scripts/bootstrap.sh
 	PYTHON=$(PYTHON) scripts/bootstrap.sh rasa
+
+browser: ## Debian's Chromium and a Chinese font for the browser tests (installed when missing)
+	scripts/install_browser.sh
 
 train: install ## train the Rasa model unless a model for the same inputs is cached
 	$(APP_PY) scripts/train.py
