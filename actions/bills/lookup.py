@@ -12,7 +12,7 @@ from actions.clients.housing_fund import HousingFundAccount
 from actions.clients.hrss import SocialSecuritySummary
 from actions.clients.traffic import Violation
 from actions.clients.utility import UtilityAccount
-from actions.departments import housing_fund, hrss, population, traffic, utility_client
+from actions.departments import DEFAULT, Departments
 from common.masking import mask_account
 
 BillRecord = UtilityAccount | SocialSecuritySummary | HousingFundAccount | list[Violation]
@@ -26,16 +26,16 @@ class WrongAccount(Exception):
         self.message = message
 
 
-async def _citizen_id_for(id_number: str) -> str:
-    citizen = await population.find_by_id_number(id_number)
+async def _citizen_id_for(id_number: str, departments: Departments) -> str:
+    citizen = await departments.population.find_by_id_number(id_number)
     if citizen is None:
-        raise RecordNotFound(population.department_name, "id number")
+        raise RecordNotFound(departments.population.department_name, "id number")
     return citizen.citizen_id
 
 
-async def _fetch(bill_type: str, identifier: str) -> BillRecord:
+async def _fetch(bill_type: str, identifier: str, departments: Departments) -> BillRecord:
     if bill_type in UTILITY_TYPES:
-        account = await utility_client(bill_type).get_account(identifier)
+        account = await departments.utility(bill_type).get_account(identifier)
         if account.bill_type != bill_type:
             raise WrongAccount(
                 f"户号 {mask_account(identifier)} 是{BILL_TYPE_NAMES[account.bill_type]}户号，"
@@ -43,19 +43,20 @@ async def _fetch(bill_type: str, identifier: str) -> BillRecord:
             )
         return account
     if bill_type == "social_security":
-        return await hrss.social_security(await _citizen_id_for(identifier))
+        return await departments.hrss.social_security(await _citizen_id_for(identifier, departments))
     if bill_type == "housing_fund":
         if identifier.startswith("GJJ"):
-            return await housing_fund.get_account(identifier)
-        return await housing_fund.account_for_citizen(await _citizen_id_for(identifier))
-    return await traffic.violations(identifier)
+            return await departments.housing_fund.get_account(identifier)
+        citizen_id = await _citizen_id_for(identifier, departments)
+        return await departments.housing_fund.account_for_citizen(citizen_id)
+    return await departments.traffic.violations(identifier)
 
 
-async def fetch_record(bill_type: str, identifier: str) -> BillRecord:
+async def fetch_record(bill_type: str, identifier: str, departments: Departments = DEFAULT) -> BillRecord:
     """The department's record. Raises WrongAccount for unknown or mismatched identifiers and
     DepartmentUnavailable when the department cannot answer now."""
     try:
-        return await _fetch(bill_type, identifier)
+        return await _fetch(bill_type, identifier, departments)
     except RecordNotFound as error:
         shown = identifier if bill_type == "traffic_fine" else mask_account(identifier)
         raise WrongAccount(
@@ -63,8 +64,11 @@ async def fetch_record(bill_type: str, identifier: str) -> BillRecord:
         ) from error
 
 
-async def bill_answer(bill_type: str, identifier: str, period: str | None, today: date) -> str:
-    record = await fetch_record(bill_type, identifier)
+async def bill_answer(
+    bill_type: str, identifier: str, period: str | None, today: date, departments: Departments = DEFAULT
+) -> str:
+    """The dialogue's answer; the gateway's agent console passes its own department clients."""
+    record = await fetch_record(bill_type, identifier, departments)
     if isinstance(record, UtilityAccount):
         return replies.utility_reply(record, period, today)
     if isinstance(record, SocialSecuritySummary):
