@@ -71,10 +71,13 @@ async def answer_question(
     if off_topic:
         say_out_of_scope(dispatcher)
     else:
-        dispatcher.utter_message(text=UNKNOWN_TEXT, buttons=[HUMAN_BUTTON])
+        dispatcher.utter_message(
+            text=UNKNOWN_TEXT, buttons=[HUMAN_BUTTON], json_message={"fallback": "unknown"}
+        )
     return []
 
 
 def say_out_of_scope(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
+    """Marked as a fallback: the gateway hands a citizen to an agent after two in a row."""
+    dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT, json_message={"fallback": "out_of_scope"})
     dispatcher.utter_message(response="utter_help")

@@ -77,7 +77,7 @@ class Chat:
 
 
 def kb_ids(messages: list[dict[str, Any]]) -> list[str]:
-    return [message["custom"]["kb_id"] for message in messages if message.get("custom")]
+    return [message["custom"]["kb_id"] for message in messages if "kb_id" in message.get("custom", {})]
 
 
 def payloads(messages: list[dict[str, Any]]) -> list[str]:
@@ -309,12 +309,14 @@ async def test_fallback_admits_what_it_does_not_know() -> None:
     assert texts(reply) == UNKNOWN_TEXT
     assert payloads(reply) == ["/human_handoff"]
     assert kb_ids(reply) == []
+    assert reply[0]["custom"] == {"fallback": "unknown"}  # counts towards the handoff to an agent
 
 
 @pytest.mark.usefixtures("retriever_ready")
 async def test_off_topic_keeps_the_out_of_scope_answer_unless_the_kb_knows() -> None:
     weather = await Chat().say(ActionFaqFallback(), "明天天气怎么样", "out_of_scope")
     assert weather[0]["text"] == OUT_OF_SCOPE_TEXT
+    assert weather[0]["custom"] == {"fallback": "out_of_scope"}
     assert weather[1]["response"] == "utter_help"
     known = await Chat().say(ActionFaqFallback(), "政务大厅几点上班", "out_of_scope")
     assert kb_ids(known) == ["hall.hours"]
