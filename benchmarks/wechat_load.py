@@ -39,6 +39,7 @@ from fastapi import FastAPI  # noqa: E402
 from prometheus_client import make_asgi_app  # noqa: E402
 
 from bot.brain import BotMessage  # noqa: E402
+from bot.delivery import Deliveries  # noqa: E402
 from common.store import MemoryStore  # noqa: E402
 from integrations.wechat import mount_wechat  # noqa: E402
 from integrations.wechat.fake_api import FakeWeChatApi  # noqa: E402
@@ -78,7 +79,7 @@ def fake_gateway() -> FastAPI:
     brain = LatencyBrain(
         float(os.environ["WECHAT_LOAD_SLOW_SHARE"]), float(os.environ["WECHAT_LOAD_SLOW_SECONDS"])
     )
-    mount_wechat(app, brain, MemoryStore())
+    mount_wechat(app, brain, MemoryStore(), Deliveries())
     app.mount("/metrics", make_asgi_app())
     return app
 

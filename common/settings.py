@@ -40,6 +40,8 @@ class Settings:
     state_dir: Path = field(default=PROJECT_ROOT / ".run")
     log_level: str = "INFO"
     hotline: str = "12345"
+    handoff_after_failures: int = 2
+    handoff_idle_minutes: float = 30.0
 
     @property
     def sandbox_database_url(self) -> str:
@@ -67,4 +69,6 @@ def load_settings() -> Settings:
         state_dir=Path(_env("STATE_DIR", str(PROJECT_ROOT / ".run"))),
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         hotline=_env("HOTLINE_NUMBER", "12345"),
+        handoff_after_failures=_env_int("HANDOFF_AFTER_FAILURES", 2),
+        handoff_idle_minutes=_env_float("HANDOFF_IDLE_MINUTES", 30.0),
     )

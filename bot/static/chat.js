@@ -1,6 +1,8 @@
 "use strict";
 // Web chat: keeps a random browser id, posts to /api/chat, renders text and numbered buttons.
+// While a hotline agent has the chat, it fetches what the agent writes from /api/chat/updates.
 (function () {
+  const POLL_MS = 2000;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
@@ -10,6 +12,8 @@
     sender = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/[^a-zA-Z0-9-]/g, "");
     localStorage.setItem("citizen-chat-id", sender);
   }
+  let cursor = 0;
+  let pollTimer = null;
 
   function bubble(text, who) {
     const div = document.createElement("div");
@@ -20,7 +24,44 @@
     return div;
   }
 
+  function renderAgentMessage(message) {
+    const fromAgent = message.custom.author === "agent";
+    const div = bubble(message.text, fromAgent ? "bot agent" : "bot system");
+    if (fromAgent) {
+      const label = document.createElement("span");
+      label.className = "who";
+      label.textContent = "人工客服";
+      div.prepend(label);
+    }
+  }
+
+  async function poll() {
+    pollTimer = null;
+    try {
+      const response = await fetch("/api/chat/updates?sender=" + encodeURIComponent(sender) + "&after=" + cursor);
+      const body = await response.json();
+      (body.messages || []).forEach(renderAgentMessage);
+      cursor = Math.max(cursor, body.cursor || 0);
+      if (!body.handoff) return;
+    } catch (error) {
+      // the network may come back; keep asking
+    }
+    pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  function followHandoff(custom) {
+    if (!custom || !custom.handoff) return;
+    if (custom.handoff_cursor !== undefined) cursor = Math.max(cursor, custom.handoff_cursor);
+    if (custom.handoff === "closed") {
+      clearTimeout(pollTimer);
+      pollTimer = null;
+    } else if (!pollTimer) {
+      pollTimer = setTimeout(poll, POLL_MS);
+    }
+  }
+
   function renderBotMessage(message) {
+    followHandoff(message.custom);
     const div = bubble(message.text || "", message.custom && message.custom.error ? "bot error" : "bot");
     if (message.buttons && message.buttons.length) {
       const choices = document.createElement("div");
@@ -70,5 +111,21 @@
     send(text);
   });
 
-  send("你好");
+  async function start() {
+    try {
+      const response = await fetch("/api/chat/updates?sender=" + encodeURIComponent(sender) + "&after=-1");
+      const body = await response.json();
+      cursor = body.cursor || 0;
+      if (body.handoff) {
+        bubble("您正在与人工客服对话，请直接输入。回复“结束”可回到智能助手。", "bot system");
+        pollTimer = setTimeout(poll, POLL_MS);
+        return;
+      }
+    } catch (error) {
+      // without updates the bot still answers
+    }
+    send("你好");
+  }
+
+  start();
 })();

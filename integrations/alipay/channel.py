@@ -7,12 +7,12 @@ right away and the brain's reply goes out afterwards through the customer-messag
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from bot.brain import Brain
+from bot.delivery import Deliveries
 from bot.render import render_as_text
 from common.store import KeyValueStore
 from integrations.alipay.client import AlipayApi, AlipayApiError
@@ -33,7 +33,6 @@ from integrations.alipay.signing import signed_envelope, verify_gateway_params
 
 logger = logging.getLogger(__name__)
 
-Notifier = Callable[[str, str], Awaitable[None]]
 MAX_BODY_BYTES = 64 * 1024
 DEDUPE_TTL_SECONDS = 24 * 3600
 MAX_REPLY_CHARS = 2000
@@ -49,14 +48,15 @@ class AlipayChannel:
         brain: Brain,
         store: KeyValueStore,
         payments: PaymentService,
-        notifiers: Mapping[str, Notifier] | None = None,
+        deliveries: Deliveries,
     ) -> None:
         self._config = config
         self._api = api
         self._brain = brain
         self._store = store
         self._payments = payments
-        self._notifiers = dict(notifiers or {})
+        self._deliveries = deliveries
+        deliveries.register(SENDER_PREFIX, self._send)
 
     async def handle(self, request: Request, background: BackgroundTasks) -> Response:
         body = await request.body()
@@ -121,26 +121,17 @@ class AlipayChannel:
         if reply:
             await self._send(message.user_id, reply)
 
-    async def _send(self, user_id: str, text: str) -> None:
+    async def _send(self, user_id: str, text: str) -> bool:
         try:
             await self._api.send_text(user_id, text)
         except AlipayApiError as error:
             logger.error("Alipay custom.send to %s failed: %s", user_id, error)
+            return False
+        return True
 
     async def notify(self, sender: str, text: str) -> None:
-        """Tells a citizen something on the channel they used (payment results)."""
-        prefix, _, user_id = sender.partition(":")
-        if prefix == SENDER_PREFIX:
-            await self._send(user_id, text)
-            return
-        notifier = self._notifiers.get(prefix)
-        if notifier is None:
-            logger.warning("no notifier for channel %s; %s was not told", prefix or "(none)", sender)
-            return
-        try:
-            await notifier(sender, text)
-        except Exception:
-            logger.exception("notifier for channel %s failed", prefix)
+        """Tells a citizen a payment result on the channel they paid from."""
+        await self._deliveries.send(sender, text)
 
 
 def create_router(channel: AlipayChannel | None) -> APIRouter:
@@ -159,7 +150,7 @@ def mount_alipay(
     app: FastAPI,
     brain: Brain,
     store: KeyValueStore,
-    notifiers: Mapping[str, Notifier] | None = None,
+    deliveries: Deliveries,
 ) -> None:
     """Adds POST /alipay. Without ALIPAY_APP_ID it answers 503; a bad key stops startup."""
     config = load_alipay_config()
@@ -174,6 +165,6 @@ def mount_alipay(
             brain,
             store,
             build_payment_service(config, api, getattr(app.state, "settings", None)),
-            notifiers,
+            deliveries,
         )
     app.include_router(create_router(channel))

@@ -139,7 +139,7 @@ class WeChatChannel:
             answer = task.result()
             await self._record(record, json.dumps({"state": "answered", "text": answer}, ensure_ascii=False))
             OUTCOMES.labels(outcome="passive").inc()
-            return answer
+            return answer or None
         self._spawn(self._deliver_later(openid, task))
         await self._record(record, _DEFERRED)
         OUTCOMES.labels(outcome="deferred").inc()
@@ -175,22 +175,27 @@ class WeChatChannel:
                 return None
             state = json.loads(stored) if stored else {"state": "gone"}
             if state["state"] == "answered":
-                return str(state["text"])
+                return str(state["text"]) or None
             if state["state"] != "pending" or loop.time() >= give_up_at:
                 return None
             await asyncio.sleep(RETRY_POLL_SECONDS)
 
     async def _ask(self, openid: str, text: str) -> str:
+        """The reply text; empty when the brain deliberately stays silent (an agent owns the chat)."""
         try:
             async with asyncio.timeout(BRAIN_TIMEOUT_SECONDS):
                 messages = await self._brain.respond(f"wechat:{openid}", text)
         except Exception:
             logger.exception("the brain failed on a WeChat message from %s", openid)
             return BUSY_MESSAGE
+        if not messages:
+            return ""
         return render_as_text(messages, max_chars=MAX_REPLY_CHARS) or EMPTY_ANSWER_REPLY
 
     async def _deliver_later(self, openid: str, task: asyncio.Task[str]) -> None:
         answer = await task
+        if not answer:
+            return
         sent = await self._api.send_text(openid, answer)
         DELIVERIES.labels(result="sent" if sent else "dropped").inc()
 

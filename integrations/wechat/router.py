@@ -18,6 +18,7 @@ from fastapi.responses import PlainTextResponse
 from wechatpy import create_reply, parse_message
 
 from bot.brain import Brain
+from bot.delivery import Deliveries
 from common.store import KeyValueStore
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import OUTCOMES, WeChatChannel
@@ -104,8 +105,10 @@ def _unconfigured_router() -> APIRouter:
     return router
 
 
-def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore) -> None:
-    """Serves /wechat from the environment's WECHAT_* settings; without them, a 503 that says so."""
+def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore, deliveries: Deliveries) -> None:
+    """Serves /wechat from the environment's WECHAT_* settings; without them, a 503 that says so.
+    Messages the assistant sends unasked (agent replies, payment results) go out through the
+    customer-service API."""
     config = load_config()
     problem = config.problem()
     if problem:
@@ -113,7 +116,9 @@ def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore) -> None:
         app.include_router(_unconfigured_router())
         return
     http = httpx.AsyncClient(timeout=httpx.Timeout(config.api_timeout_seconds))
-    channel = WeChatChannel(config, brain, store, WeChatApi(http, config, store), load_menu())
+    api = WeChatApi(http, config, store)
+    channel = WeChatChannel(config, brain, store, api, load_menu())
+    deliveries.register("wechat", api.send_text)
     app.include_router(create_router(config, channel))
     app.state.wechat = channel
     inner_lifespan = app.router.lifespan_context

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.delivery import Deliveries
 from common.store import MemoryStore
 from integrations.alipay.channel import mount_alipay
 from integrations.alipay.config import AlipayConfigError, load_alipay_config
@@ -26,7 +27,7 @@ USER = "2088000000000001"
 @pytest.fixture
 def gateway(alipay_env: dict[str, str], brain: FakeBrain) -> Iterator[TestClient]:
     app = FastAPI()
-    mount_alipay(app, brain, MemoryStore())
+    mount_alipay(app, brain, MemoryStore(), Deliveries())
     with TestClient(app) as client:
         yield client
 
@@ -204,7 +205,7 @@ def test_bad_pem_stops_startup_naming_the_variable(
     monkeypatch.setenv("ALIPAY_APP_PRIVATE_KEY", secret_looking)
 
     with pytest.raises(AlipayConfigError) as error:
-        mount_alipay(FastAPI(), FakeBrain(), MemoryStore())
+        mount_alipay(FastAPI(), FakeBrain(), MemoryStore(), Deliveries())
 
     assert "ALIPAY_APP_PRIVATE_KEY" in str(error.value)
     assert "TOPSECRET" not in str(error.value)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
+from bot.delivery import Deliveries
 from common.store import MemoryStore
 from integrations.alipay import payments
 from integrations.alipay.channel import mount_alipay
@@ -45,11 +46,14 @@ def notified() -> list[tuple[str, str]]:
 
 @pytest.fixture
 def gateway(env: dict[str, str], notified: list[tuple[str, str]]) -> Iterator[TestClient]:
-    async def wechat_notifier(sender: str, text: str) -> None:
-        notified.append((sender, text))
+    async def push_to_wechat(openid: str, text: str) -> bool:
+        notified.append((f"wechat:{openid}", text))
+        return True
 
+    deliveries = Deliveries()
+    deliveries.register("wechat", push_to_wechat)
     app = FastAPI()
-    mount_alipay(app, FakeBrain(), MemoryStore(), notifiers={"wechat": wechat_notifier})
+    mount_alipay(app, FakeBrain(), MemoryStore(), deliveries)
     with TestClient(app) as client:
         yield client
 
@@ -191,7 +195,7 @@ def test_department_down_means_fail_so_alipay_retries(
     notification = simulator.payment_notification(link.out_trade_no, "86.40")
     down_app = FastAPI()
     monkeypatch.setenv("WATER_API_URL", "http://127.0.0.1:9")
-    mount_alipay(down_app, FakeBrain(), MemoryStore())
+    mount_alipay(down_app, FakeBrain(), MemoryStore(), Deliveries())
     with TestClient(down_app) as down:
         assert notify(down, notification) == "fail"
     assert bill_status(env["SANDBOX_URL"]) == "unpaid"

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from bot.brain import BotMessage
+from bot.delivery import Deliveries
 from common.store import MemoryStore
 from integrations.wechat import mount_wechat
 from integrations.wechat.fake_api import FakeWeChatApi
@@ -88,7 +89,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePla
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         app = FastAPI()
-        mount_wechat(app, brain, MemoryStore())
+        mount_wechat(app, brain, MemoryStore(), Deliveries())
         with serve(app) as url:
             yield f"{url}/wechat"
 

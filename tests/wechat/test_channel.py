@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from wechatpy import parse_message
 
+from bot.delivery import Deliveries
 from common.store import MemoryStore
 from integrations.wechat import mount_wechat
 from integrations.wechat.api import WeChatApi
@@ -79,7 +80,7 @@ async def test_plain_mode_text_is_answered_in_plain_xml(gateway: GatewayFactory,
 async def test_unconfigured_channel_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WECHAT_TOKEN", raising=False)
     app = FastAPI()
-    mount_wechat(app, FakeBrain(), MemoryStore())
+    mount_wechat(app, FakeBrain(), MemoryStore(), Deliveries())
     with serve(app) as url:
         async with httpx.AsyncClient() as http:
             response = await http.post(f"{url}/wechat", content=b"<xml></xml>")
