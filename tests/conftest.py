@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.agent_auth import hash_password
+from common.settings import Settings
+from sandbox.app import create_app as create_sandbox_app
 from scripts.stack import Stack
 from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, private_pem, public_pem
 from tests.servers import serve
@@ -54,6 +57,21 @@ def stack_alipay() -> Iterator[AlipayPlatform]:
             "ALIPAY_NOTIFY_URL": "https://city.example.cn/alipay",
         }
         yield AlipayPlatform(fake, AlipaySimulator(STACK_ALIPAY_APP_ID, alipay_key), env)
+
+
+@pytest.fixture(scope="module")
+def served_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real department sandbox served over HTTP with a fresh database, one per test module."""
+    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"))
+    with serve(create_sandbox_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+def sandbox_url(served_sandbox: str) -> Iterator[str]:
+    """The module's sandbox; faults a test armed are disarmed after it."""
+    yield served_sandbox
+    httpx.delete(f"{served_sandbox}/_faults").raise_for_status()
 
 
 @pytest.fixture(scope="session")
