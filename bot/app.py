@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from bot import metrics
 from bot.rasa_brain import RasaBrain
 from bot.rasa_client import RasaClient
-from bot.routes import agent, chat, kb, ops
+from bot.routes import agent, agent_actions, chat, kb, ops
 from common.settings import Settings, load_settings
 from common.store import create_store
 from integrations.alipay.channel import mount_alipay
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kb.router)
     app.include_router(ops.router)
     app.include_router(agent.router)
+    app.include_router(agent_actions.router)
     mount_wechat(app, app.state.brain, store)
     mount_alipay(app, app.state.brain, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

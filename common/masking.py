@@ -44,6 +44,15 @@ def mask_name(value: str) -> str:
     return value[0] + "*" * (len(value) - 1)
 
 
+def mask_ip(value: str) -> str:
+    """192.168.*.*: the network, which is what an operator needs to see, not the machine."""
+    if "." in value:
+        return ".".join([*value.split(".")[:2], "*", "*"])
+    if ":" in value:
+        return ":".join(value.split(":")[:2]) + ":*"
+    return "*" * len(value)
+
+
 def mask_text(text: str) -> str:
     """Masks identifiers found anywhere in free text (log lines, echoed messages)."""
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)

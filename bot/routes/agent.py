@@ -26,9 +26,15 @@ from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from actions.clients.base import DepartmentError
+from actions.clients.complaints import ComplaintCategory
+from actions.complaints.categories import rank_categories
+from actions.complaints.understanding import location_of
+from actions.departments import Departments
 from bot.agent_auth import COOKIE_NAME, AgentAuth
+from bot.login_limit import LoginLimiter, LoginLimits
 from bot.routes import chat, kb
-from common.masking import mask_text
+from common.masking import mask_ip, mask_name, mask_text
 from knowledge_base.answers import render_entry
 from knowledge_base.config import ServiceConfig
 from knowledge_base.loader import BackgroundRetriever, RetrieverUnavailable
@@ -42,6 +48,7 @@ MAX_TEXT_CHARS = 2000
 NOT_CONFIGURED = "坐席功能未配置。"
 LOGIN_REQUIRED = "请先登录坐席账号。"
 LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
+LOGIN_LOCKED = "登录失败次数过多，请{minutes}分钟后再试。"
 # Intent -> the back-office action an agent takes next: (id, title).
 ACTIONS: dict[str, tuple[str, str]] = {
     "file_complaint": ("open_complaint", "开投诉工单"),
@@ -165,6 +172,26 @@ def current_agent(request: Request) -> str:
 Agent = Annotated[str, Depends(current_agent)]
 
 
+def departments(request: Request) -> Departments:
+    """The gateway's own department clients (and circuit breakers), made on first use for the
+    sandbox address this gateway was configured with."""
+    state = request.app.state
+    if getattr(state, "departments", None) is None:
+        state.departments = Departments.at(state.settings.sandbox_url)
+    return state.departments
+
+
+def login_limiter(request: Request) -> LoginLimiter:
+    """Counts in the gateway's shared store, so every worker locks out the same guesser."""
+    state = request.app.state
+    if getattr(state, "login_limiter", None) is None:
+        state.login_limiter = LoginLimiter(state.store, LoginLimits.from_env())
+    return state.login_limiter
+
+
+AgentDepartments = Annotated[Departments, Depends(departments)]
+
+
 class LoginRequest(BaseModel):
     user: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
@@ -187,13 +214,26 @@ async def console_page() -> FileResponse:
 
 
 @router.post("/api/agent/login")
-async def login(body: LoginRequest, request: Request, response: Response) -> dict[str, str]:
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    limiter: Annotated[LoginLimiter, Depends(login_limiter)],
+) -> dict[str, str]:
+    """Names are masked in the log: a password is sometimes typed into the user field."""
     auth: AgentAuth = request.app.state.agent_auth
     if not auth.enabled:
         raise AgentDenied(503, "agent_not_configured", NOT_CONFIGURED)
+    address = request.client.host if request.client else ""
+    if await limiter.locked(body.user, address):
+        logger.warning("agent login locked out for %s from %s", mask_name(body.user), mask_ip(address))
+        minutes = round(limiter.limits.window_seconds / 60)
+        raise AgentDenied(429, "login_locked", LOGIN_LOCKED.format(minutes=minutes))
     if not await run_in_threadpool(auth.check_password, body.user, body.password):
-        logger.warning("agent login refused for %r", body.user)
+        logger.warning("agent login refused for %s from %s", mask_name(body.user), mask_ip(address))
+        await limiter.record_failure(body.user, address)
         raise AgentDenied(401, "login_failed", LOGIN_FAILED)
+    await limiter.clear(body.user)
     response.set_cookie(
         COOKIE_NAME,
         auth.issue(body.user),
@@ -224,6 +264,7 @@ async def suggest(
     request: Request,
     _agent: Agent,
     loader: Annotated[BackgroundRetriever, Depends(kb.knowledge_base)],
+    clients: AgentDepartments,
 ) -> dict[str, Any] | JSONResponse:
     """KB suggestions even when Rasa is down (intent name null, confidence 0)."""
     nlu = await chat.parse(chat.ParseRequest(text=body.text), request)
@@ -233,23 +274,76 @@ async def suggest(
         logger.warning("agent suggestions unavailable: %s", error)
         return JSONResponse({"error": "kb_unavailable", "message": kb.KB_UNAVAILABLE}, status_code=503)
     intent = nlu.get("intent") or {}
-    action = action_suggestion(intent, body.text)
+    entities = nlu.get("entities", [])
+    action = ACTIONS.get(intent.get("name") or "")
+    categories = await complaint_categories(clients) if action and action[0] == "open_complaint" else []
+    step = action_suggestion(intent, body.text, entities, categories)
     return {
         "intent": {"name": intent.get("name"), "confidence": intent.get("confidence") or 0.0},
-        "entities": nlu.get("entities", []),
-        "suggestions": [*suggestions, action] if action else suggestions,
+        "entities": entities,
+        "suggestions": [*suggestions, step] if step else suggestions,
     }
 
 
-def action_suggestion(intent: dict[str, Any], text: str) -> dict[str, Any] | None:
-    """The back-office step the intent calls for; its answer is the caller's words, which the
-    agent pastes into the ticket or lookup form."""
+async def complaint_categories(clients: Departments) -> list[ComplaintCategory]:
+    """The ticket system's categories; none while it is down, and the agent picks one later."""
+    try:
+        return await clients.complaints.categories()
+    except DepartmentError as error:
+        logger.warning("complaint categories unavailable: %s", error)
+        return []
+
+
+def action_suggestion(
+    intent: dict[str, Any],
+    text: str,
+    entities: list[dict[str, Any]] | None = None,
+    categories: list[ComplaintCategory] | None = None,
+) -> dict[str, Any] | None:
+    """The back-office step the intent calls for; its answer is the caller's words, and its
+    prefill what the agent's form for the step starts with."""
     action = ACTIONS.get(intent.get("name") or "")
     if action is None:
         return None
     action_id, title = action
     score = round(float(intent.get("confidence") or 0.0), 4)
-    return {"kind": "action", "id": action_id, "title": title, "answer": text, "score": score}
+    prefill = action_prefill(action_id, text, entities or [], categories or [])
+    return {
+        "kind": "action",
+        "id": action_id,
+        "title": title,
+        "answer": text,
+        "score": score,
+        "prefill": prefill,
+    }
+
+
+def action_prefill(
+    action_id: str, text: str, entities: list[dict[str, Any]], categories: list[ComplaintCategory]
+) -> dict[str, str | None]:
+    """The form fields the caller's words already fill, None where the agent has to ask; the
+    complaint category is inferred as the dialogue infers it."""
+
+    def values(name: str) -> list[str]:
+        return [str(entity["value"]) for entity in entities if entity.get("entity") == name]
+
+    def first(*names: str) -> str | None:
+        return next((value for name in names for value in values(name)), None)
+
+    if action_id == "open_complaint":
+        ranked = rank_categories(text, categories, values("complaint_category"))
+        return {
+            "category": ranked[0].category if ranked else None,
+            "content": text,
+            "location": location_of(text, values("district")),
+            "phone": first("phone"),
+        }
+    if action_id == "lookup_bill":
+        return {
+            "bill_type": first("bill_type"),
+            "account": first("account_number", "plate_number", "id_number"),
+        }
+    return {"phone": first("phone")}
 
 
 def _kb_suggestions(loader: BackgroundRetriever, text: str) -> list[dict[str, Any]]:

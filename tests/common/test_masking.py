@@ -4,7 +4,15 @@ import logging
 
 import pytest
 
-from common.masking import PiiMaskingFilter, mask_account, mask_id_number, mask_name, mask_phone, mask_text
+from common.masking import (
+    PiiMaskingFilter,
+    mask_account,
+    mask_id_number,
+    mask_ip,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 
 
 def test_masks_keep_only_what_identifies_for_the_citizen() -> None:
@@ -12,6 +20,8 @@ def test_masks_keep_only_what_identifies_for_the_citizen() -> None:
     assert mask_phone("13805310001") == "138****0001"
     assert mask_account("3100012345") == "310***2345"
     assert mask_name("张伟") == "张*"
+    assert mask_ip("203.0.113.57") == "203.0.*.*"
+    assert mask_ip("2001:db8:85a3::8a2e:370:7334") == "2001:db8:*"
 
 
 def test_mask_text_finds_identifiers_in_free_text() -> None:

@@ -1,0 +1,181 @@
+"""The agent console's one-click back-office steps: file a 12345 ticket for the caller, look
+up a bill or the caller's bookings.
+
+They go through the same department clients and reply renderers as the dialogue, so an
+agent and the assistant file the same tickets and read out the same answers; only the
+clients are the gateway's own, pointed at the sandbox address the gateway was given. Every
+route needs the agent login. A refusal the agent can fix is a 422 with a Chinese message;
+a department that cannot answer now is a 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from actions.appointments.replies import bookings_text
+from actions.bills.accounts import BILL_TYPES, identifier_problem, normalise_identifier
+from actions.bills.lookup import WrongAccount, bill_answer
+from actions.clients.base import DepartmentError, DepartmentRejected
+from actions.clients.complaints import ComplaintDraft
+from actions.complaints.replies import complaint_key
+from actions.forms import FormLimits
+from actions.time_words import city_today
+from bot.routes.agent import MAX_TEXT_CHARS, Agent, AgentDepartments, AgentRoute
+from common.identity import is_valid_phone
+
+logger = logging.getLogger(__name__)
+INVALID_PHONE = "手机号格式不对，应为11位手机号。"
+PHONE_OR_ANONYMOUS = "请填写来电人的手机号，或勾选“匿名”。"
+CONTENT_TOO_SHORT = "投诉内容太短，请写清楚发生了什么事。"
+UNKNOWN_BILL_TYPE = "请选择要查的账单类型。"
+
+router = APIRouter(route_class=AgentRoute)
+
+
+class ComplaintRequest(BaseModel):
+    category: str = Field(min_length=1, max_length=32)
+    content: str = Field(max_length=MAX_TEXT_CHARS)
+    location: str | None = Field(default=None, max_length=128)
+    name: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=20)
+    anonymous: bool = False
+
+
+class BillLookupRequest(BaseModel):
+    bill_type: str = Field(max_length=32)
+    account: str = Field(min_length=1, max_length=32)
+
+
+class BookingLookupRequest(BaseModel):
+    phone: str = Field(min_length=1, max_length=20)
+
+
+def _problem(status_code: int, error: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status_code)
+
+
+def _busy(error: DepartmentError, consequence: str = "暂时查不到") -> JSONResponse:
+    """The agent is the hotline, so unlike the citizen's answer this one does not say "拨打12345"."""
+    return _problem(503, "department_unavailable", f"{error.department}繁忙，{consequence}，请稍后再试。")
+
+
+def _sentence(text: str) -> str:
+    return text.rstrip("。") + "。"
+
+
+def _compact_phone(value: str | None) -> str | None:
+    return re.sub(r"[\s-]", "", value) if value and value.strip() else None
+
+
+@router.get("/api/agent/complaints/categories", response_model=None)
+async def complaint_categories(_agent: Agent, clients: AgentDepartments) -> dict[str, Any] | JSONResponse:
+    try:
+        categories = await clients.complaints.categories()
+    except DepartmentError as error:
+        logger.warning("complaint categories unavailable: %s", error)
+        return _busy(error, "暂时取不到投诉类别")
+    return {
+        "categories": [
+            {"category": category.category, "name": category.name, "department": category.department}
+            for category in categories
+        ]
+    }
+
+
+@router.post("/api/agent/complaints", status_code=201, response_model=None)
+async def file_complaint(
+    body: ComplaintRequest,
+    agent: Agent,
+    clients: AgentDepartments,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> dict[str, Any] | JSONResponse:
+    """The page sends one Idempotency-Key per opened form; the ticket's key also covers what
+    was filed, as in the dialogue, so a double click (or a retry) files one ticket, and a
+    corrected form filed again is a new one."""
+    content = body.content.strip()
+    phone = _compact_phone(body.phone)
+    if len(content) < FormLimits.from_env().text_min_chars:
+        return _problem(422, "content_too_short", CONTENT_TOO_SHORT)
+    if phone is None and not body.anonymous:
+        return _problem(422, "contact_missing", PHONE_OR_ANONYMOUS)
+    if phone is not None and not is_valid_phone(phone):
+        return _problem(422, "invalid_phone", INVALID_PHONE)
+    draft = ComplaintDraft(
+        category=body.category,
+        description=content,
+        location=(body.location or "").strip() or None,
+        contact_name=(body.name or "").strip() or None,
+        contact_phone=phone,
+        anonymous=body.anonymous,
+    )
+    key = complaint_key(
+        f"agent:{agent}",
+        idempotency_key,
+        draft.category,
+        draft.description,
+        draft.location,
+        draft.contact_name,
+        draft.contact_phone,
+        "anonymous" if draft.anonymous else None,
+    )
+    try:
+        ticket = await clients.complaints.file(draft, key)
+    except DepartmentRejected as rejected:
+        logger.info("agent complaint refused: %s", rejected.code)
+        return _problem(422, rejected.code, f"没有提交成功：{_sentence(rejected.message)}")
+    except DepartmentError as error:
+        logger.warning("agent complaint not filed: %s", error)
+        return _busy(error, "工单还没有提交成功")
+    logger.info("agent %s filed ticket %s", agent, ticket.ticket_id)
+    return {
+        "ticket_id": ticket.ticket_id,
+        "department": ticket.department,
+        "category_name": ticket.category_name,
+        "message": f"已受理，工单号 {ticket.ticket_id}，已转{ticket.department}（{ticket.category_name}）处理。",
+    }
+
+
+@router.post("/api/agent/lookup/bill", response_model=None)
+async def lookup_bill(
+    body: BillLookupRequest, _agent: Agent, clients: AgentDepartments
+) -> dict[str, Any] | JSONResponse:
+    """The answer the citizen would get in the dialogue; `found` is false for a number the
+    department does not know (or that belongs to another bill type)."""
+    if body.bill_type not in BILL_TYPES:
+        return _problem(422, "unknown_bill_type", UNKNOWN_BILL_TYPE)
+    identifier = normalise_identifier(body.bill_type, body.account)
+    problem = identifier_problem(body.bill_type, identifier)
+    if problem:
+        return _problem(422, "invalid_account", _sentence(problem))
+    try:
+        text = await bill_answer(body.bill_type, identifier, None, city_today(), clients)
+    except WrongAccount as wrong:
+        return {"found": False, "text": wrong.message}
+    except DepartmentError as error:
+        logger.warning("agent bill lookup failed: %s", error)
+        return _busy(error)
+    return {"found": True, "text": text}
+
+
+@router.post("/api/agent/lookup/bookings", response_model=None)
+async def lookup_bookings(
+    body: BookingLookupRequest, _agent: Agent, clients: AgentDepartments
+) -> dict[str, Any] | JSONResponse:
+    """The caller's bookings still to come, as the dialogue lists them."""
+    phone = _compact_phone(body.phone)
+    if phone is None or not is_valid_phone(phone):
+        return _problem(422, "invalid_phone", INVALID_PHONE)
+    try:
+        bookings = await clients.appointments.bookings_of(phone=phone, only_active=True)
+    except DepartmentError as error:
+        logger.warning("agent booking lookup failed: %s", error)
+        return _busy(error)
+    today = city_today()
+    upcoming = [booking for booking in bookings if booking.date >= today.isoformat()]
+    return {"found": bool(upcoming), "count": len(upcoming), "text": bookings_text(upcoming, today)}
