@@ -26,12 +26,12 @@ function button(label, onClick, title) {
   return node;
 }
 
-async function api(method, path, body, signal) {
+async function api(method, path, body, signal, headers) {
   const response = await fetch(path, {
     method,
     signal,
     credentials: "same-origin",
-    headers: body ? { "Content-Type": "application/json" } : {},
+    headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   let data = {};
@@ -125,8 +125,12 @@ function render(data) {
   list.replaceChildren();
   for (const suggestion of data.suggestions) {
     if (suggestion.kind === "action") {
-      actions.append(button(suggestion.title, () => copy(suggestion.answer, "来电内容，请在业务系统中" + suggestion.title),
-        "复制来电内容，用于" + suggestion.title));
+      // agent-actions.js opens the step's form, prefilled from the suggestion.
+      const open = button(suggestion.title,
+        () => document.dispatchEvent(new CustomEvent("agent-action", { detail: suggestion })),
+        "打开" + suggestion.title + "表单");
+      open.dataset.action = suggestion.id;
+      actions.append(open);
     } else {
       list.append(renderCard(suggestion));
     }
