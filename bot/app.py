@@ -14,9 +14,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot import metrics
+from bot.agent_auth import AgentAuth
+from bot.brain import Brain
+from bot.delivery import Deliveries
+from bot.handoff.brain import HandoffBrain
+from bot.handoff.desk import HandoffDesk
 from bot.rasa_brain import RasaBrain
 from bot.rasa_client import RasaClient
-from bot.routes import agent, agent_actions, chat, kb, ops
+from bot.routes import agent, agent_actions, chat, handoff, kb, ops
 from common.settings import Settings, load_settings
 from common.store import create_store
 from integrations.alipay.channel import mount_alipay
@@ -43,15 +48,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.rasa = rasa
     app.state.store = store
-    app.state.brain = RasaBrain(rasa, store)
+    app.state.agent_auth = AgentAuth.from_env()
+    app.state.deliveries = Deliveries()
+    brain: Brain = RasaBrain(rasa, store)
+    if app.state.agent_auth.enabled:
+        app.state.handoff_desk = HandoffDesk(settings.assistant_database_url, settings.handoff_idle_minutes)
+        brain = HandoffBrain(brain, app.state.handoff_desk, store, settings.handoff_after_failures)
+    app.state.brain = brain
 
     app.include_router(chat.router)
+    app.include_router(handoff.chat_router)
     app.include_router(kb.router)
     app.include_router(ops.router)
     app.include_router(agent.router)
     app.include_router(agent_actions.router)
-    mount_wechat(app, app.state.brain, store)
-    mount_alipay(app, app.state.brain, store)
+    app.include_router(handoff.router)
+    mount_wechat(app, brain, store, app.state.deliveries)
+    mount_alipay(app, brain, store, app.state.deliveries)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -149,8 +149,6 @@ class FeedbackStore:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Reads the agents from the environment once per gateway, like every other setting."""
-    app.state.agent_auth = AgentAuth.from_env()
     app.state.agent_feedback = FeedbackStore(app.state.settings.assistant_database_url)
     yield
 
