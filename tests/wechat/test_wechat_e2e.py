@@ -12,10 +12,12 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from bot.agent_auth import hash_password
 from bot.app import create_app
 from integrations.wechat.menu import load_menu
 from integrations.wechat.protocol import sign
 from scripts.stack import Stack
+from tests.conftest import StackAgent
 from tests.servers import serve
 from tests.wechat.conftest import Account, FakePlatform, simulator
 
@@ -157,3 +159,46 @@ async def test_safe_mode_bill_query_of_a_linked_citizen_needs_no_account_number(
             reply = await wechat.say(ZHANG_WEI, "查水费")
     assert reply.text is not None and "310***2345" in reply.text and "86.40元" in reply.text, reply.text
     assert "3100012345" not in reply.text
+
+
+async def test_an_agent_answers_a_wechat_citizen_through_the_customer_service_api(
+    stack_gateway: StackGateway, account: Account, platform: FakePlatform, stack_agent: StackAgent
+) -> None:
+    openid = f"oHandoff{int(time.time() * 1000)}"
+    agents = f"{stack_agent.user}:{hash_password(stack_agent.password)}"
+    with stack_gateway(AGENT_USERS=agents) as url:
+        async with (
+            simulator(url, account) as wechat,
+            httpx.AsyncClient(base_url=url.removesuffix("/wechat"), timeout=30) as agent,
+        ):
+            login = {"user": stack_agent.user, "password": stack_agent.password}
+            assert (await agent.post("/api/agent/login", json=login)).status_code == 200
+            await agent.get("/api/agent/handoffs")
+            queued = await wechat.say(openid, "转人工")
+            assert queued.text is not None and "正在为您转接人工客服" in queued.text, queued.text
+            waiting = f"我是{openid}，户号3100012345"
+            assert "人工客服马上就来" in ((await wechat.say(openid, waiting)).text or "")
+
+            items = (await agent.get("/api/agent/handoffs")).json()["items"]
+            [item] = [item for item in items if item["last_message"] == waiting]
+            assert item["channel"] == "wechat"
+            assert (await agent.post(f"/api/agent/handoffs/{item['id']}/claim")).status_code == 200
+            sent = await agent.post(
+                f"/api/agent/handoffs/{item['id']}/reply", json={"text": "您好，我来帮您查。"}
+            )
+            assert sent.json()["delivered"] is True
+            pushed = await asyncio.to_thread(platform.api.wait_for_deliveries, 2, 30)
+            assert [entry["touser"] for entry in pushed] == [openid, openid]
+            assert platform.api.texts_to(openid) == [
+                "人工客服已接入，请问有什么可以帮您？",
+                "【人工客服】您好，我来帮您查。",
+            ]
+
+            before = _wechat_brain_calls()
+            silent = await wechat.say(openid, "好的")
+            assert (
+                silent.is_success and silent.text is None
+            )  # the bot says nothing while the agent has the chat
+            assert "智能助手继续为您服务" in ((await wechat.say(openid, "结束")).text or "")
+            assert _wechat_brain_calls() == before  # neither message reached Rasa
+            assert "您好" in ((await wechat.say(openid, "你好")).text or "")
