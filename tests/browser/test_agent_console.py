@@ -1,5 +1,6 @@
 """The hotline agent console in a real browser against the whole stack: login, live suggestions
-while a caller talks, copying an answer out, and the screenshots reviewers look at."""
+while a caller talks, copying an answer out, filing a ticket from the caller's words, and the
+screenshots reviewers look at."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 LOST_ID_CARD_QUESTION = "我身份证丢了，要怎么补办？"
 LOST_ID_CARD_ENTRY = "id_card.replace_lost"
+BARBECUE_COMPLAINT = "小区门口烧烤店油烟太大，晚上还很吵"
+CALLER_PHONE = "13912345678"
 
 
 def clipboard(page: Page) -> str:
@@ -69,3 +72,23 @@ def test_caller_question_suggests_the_guide_with_its_parts(agent_page: Page, sta
     helpful.click()
     expect(helpful).to_have_attribute("aria-pressed", "true")
     screenshot(agent_page, "agent-suggestions")
+
+
+def test_complaint_call_opens_a_prefilled_ticket_form_and_files_it(logged_in_agent: Page) -> None:
+    page = logged_in_agent
+    page.fill("#text", BARBECUE_COMPLAINT)
+    page.click('[data-action="open_complaint"]')
+
+    expect(page.locator("#action-panel")).to_be_visible()
+    expect(page.locator("#complaint-form")).to_be_visible()
+    expect(page.locator("#complaint-content")).to_have_value(BARBECUE_COMPLAINT)
+    expect(page.locator("#complaint-category")).to_have_value("environment")
+    expect(page.locator("#complaint-category option:checked")).to_have_text("环境保护（市生态环境局）")
+    page.fill("#complaint-phone", CALLER_PHONE)
+    page.click("#complaint-form button[type=submit]")
+
+    result = page.locator("#complaint-result")
+    expect(result.locator(".ticket-id")).to_have_text(re.compile(r"^12345-\d{8}-\d{4}$"))
+    expect(result).to_contain_text("已转市生态环境局")
+    expect(page.locator("#complaint-form button[type=submit]")).to_be_disabled()
+    screenshot(page, "agent-complaint")
