@@ -9,3 +9,4 @@ HTTP_LATENCY = Histogram("gateway_http_request_seconds", "HTTP request latency",
 CHAT_MESSAGES = Counter("gateway_chat_messages_total", "Citizen messages answered", ["channel"])
 RASA_LATENCY = Histogram("gateway_rasa_request_seconds", "Latency of Rasa webhook calls")
 RASA_ERRORS = Counter("gateway_rasa_errors_total", "Rasa calls that failed or timed out")
+HANDOFFS = Counter("gateway_handoffs_total", "Chats handed to a hotline agent", ["reason"])

@@ -14,6 +14,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
+from bot import metrics
 from bot.brain import BotMessage, Brain
 from bot.handoff.desk import BOT, CITIZEN, CLAIMED, SYSTEM, Handoff, HandoffDesk, Turn
 from common.store import KeyValueStore
@@ -109,13 +110,15 @@ class HandoffBrain:
 
     async def _queue(self, sender: str, reason: str, messages: list[BotMessage]) -> list[BotMessage]:
         try:
-            handoff, _ = await self._desk.open(sender, reason, await self._transcript(sender))
+            handoff, new = await self._desk.open(sender, reason, await self._transcript(sender))
             place = queue_place(await self._desk.position(handoff))
             _, _, cursor = await self._desk.updates(sender, -1)
             agents_online = await self._store.get(AGENTS_SEEN_KEY) is not None
         except Exception:
             logger.exception("could not queue a handoff; the citizen keeps the bot's answer")
             return messages
+        if new:
+            metrics.HANDOFFS.labels(reason=reason).inc()
         await self._store.delete(f"handoff:failures:{sender}")
         text = QUEUED_TEXT.format(place=place) if agents_online else NO_AGENT_TEXT
         marker = {"handoff": handoff.status, "handoff_cursor": cursor}

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from bot import agent_auth
@@ -100,6 +101,7 @@ async def test_without_an_agent_online_the_citizen_is_told_so(brain: HandoffBrai
 
 
 async def test_bot_failing_twice_in_a_row_hands_over(brain: HandoffBrain, desk: HandoffDesk) -> None:
+    before = REGISTRY.get_sample_value("gateway_handoffs_total", {"reason": "bot_failed"}) or 0.0
     assert "转接" not in texts(await brain.respond("web:c", "？一"))
     assert "转接" not in texts(await brain.respond("web:c", "你好"))  # an answer resets the count
     assert "转接" not in texts(await brain.respond("web:c", "？二"))
@@ -108,6 +110,7 @@ async def test_bot_failing_twice_in_a_row_hands_over(brain: HandoffBrain, desk: 
     assert reply[-1]["text"].startswith("抱歉，我没能帮上您。")
     [item] = await desk.queue()
     assert item["reason"] == "bot_failed"
+    assert REGISTRY.get_sample_value("gateway_handoffs_total", {"reason": "bot_failed"}) == before + 1
 
 
 async def test_queued_chat_waits_then_the_owner_alone_talks_and_the_bot_stays_silent(
