@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from actions.appointments.understanding import typed_phone
 from actions.clients.base import DepartmentError
 from actions.clients.complaints import ComplaintCategory
 from actions.complaints.categories import rank_categories
@@ -56,6 +58,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "book_appointment": ("lookup_booking", "查询预约"),
     "list_appointments": ("lookup_booking", "查询预约"),
 }
+_CODE_CHAR = re.compile(r"[0-9A-Za-z·]")
 
 
 class AgentDenied(Exception):
@@ -320,10 +323,11 @@ def action_prefill(
     action_id: str, text: str, entities: list[dict[str, Any]], categories: list[ComplaintCategory]
 ) -> dict[str, str | None]:
     """The form fields the caller's words already fill, None where the agent has to ask; the
-    complaint category is inferred as the dialogue infers it."""
+    complaint category is inferred as the dialogue infers it, and the phone is found in the
+    text as the dialogue finds it."""
 
     def values(name: str) -> list[str]:
-        return [str(entity["value"]) for entity in entities if entity.get("entity") == name]
+        return [whole_value(text, entity) for entity in entities if entity.get("entity") == name]
 
     def first(*names: str) -> str | None:
         return next((value for name in names for value in values(name)), None)
@@ -334,14 +338,30 @@ def action_prefill(
             "category": ranked[0].category if ranked else None,
             "content": text,
             "location": location_of(text, values("district")),
-            "phone": first("phone"),
+            "phone": typed_phone(text, asked=False) or first("phone"),
         }
     if action_id == "lookup_bill":
         return {
             "bill_type": first("bill_type"),
             "account": first("account_number", "plate_number", "id_number"),
         }
-    return {"phone": first("phone")}
+    return {"phone": typed_phone(text, asked=False) or first("phone")}
+
+
+def whole_value(text: str, entity: dict[str, Any]) -> str:
+    """The entity's value, widened to the whole number or code its span cuts into: jieba
+    splits digit runs around dictionary words (the hotline's "12345" inside the account
+    3100012345), and DIET may then tag only one piece. Canonical values (water for 水费) are
+    left as they are."""
+    value = str(entity.get("value"))
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or text[start:end] != value:
+        return value
+    while start > 0 and _CODE_CHAR.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _CODE_CHAR.match(text[end]):
+        end += 1
+    return text[start:end]
 
 
 def _kb_suggestions(loader: BackgroundRetriever, text: str) -> list[dict[str, Any]]:

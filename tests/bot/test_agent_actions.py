@@ -168,6 +168,25 @@ def test_lookup_suggestions_are_prefilled_from_the_entities(
     assert action["prefill"] == prefill
 
 
+def test_numbers_rasa_tags_only_in_part_are_prefilled_whole() -> None:
+    """What the trained model returns: jieba cuts the hotline's "12345" out of longer numbers."""
+    text = "帮我查一下水费，户号3100012345"
+    entities = [
+        {"entity": "bill_type", "value": "water", "start": 5, "end": 7},
+        {"entity": "account_number", "value": "31000", "start": 10, "end": 15},
+    ]
+    bill = agent.action_suggestion({"name": "query_bill", "confidence": 0.9}, text, entities)
+    assert bill is not None
+    assert bill["prefill"] == {"bill_type": "water", "account": "3100012345"}
+    plate = [{"entity": "plate_number", "value": "鲁K", "start": 2, "end": 4}]
+    fines = agent.action_suggestion({"name": "query_bill", "confidence": 0.9}, "查下鲁K·A1234的违章", plate)
+    assert fines is not None and fines["prefill"]["account"] == "鲁K·A1234"
+    text = "我电话13912345678，查下我的预约"
+    phone = [{"entity": "phone", "value": "139", "start": 3, "end": 6}]
+    bookings = agent.action_suggestion({"name": "list_appointments", "confidence": 0.9}, text, phone)
+    assert bookings is not None and bookings["prefill"] == {"phone": "13912345678"}
+
+
 def test_a_complaint_is_filed_once_however_often_it_is_submitted(
     agent_client: TestClient, sandbox_url: str
 ) -> None:
