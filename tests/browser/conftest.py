@@ -60,8 +60,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """One Chromium per test (about a second to start): while Playwright's sync API is started,
+    its event loop counts as running, and every pytest-asyncio test run meanwhile would fail."""
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not os.access(executable, os.X_OK):
         pytest.fail(f"No Chromium at {executable}: run scripts/install_browser.sh or set CHROMIUM_PATH.")
