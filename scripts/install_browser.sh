@@ -23,7 +23,8 @@ fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "The browser tests need these Debian packages: ${missing[*]}" >&2
-  echo "Install them (sudo apt-get install -y ${missing[*]}), or set CHROMIUM_PATH to a Chromium." >&2
+  echo "Install them: sudo apt-get install -y ${missing[*]}" >&2
+  [[ " ${missing[*]} " == *" chromium "* ]] && echo "Or set CHROMIUM_PATH to another Chromium." >&2
   exit 1
 fi
 echo "Installing ${missing[*]} for the browser tests ..."
