@@ -80,13 +80,13 @@ class HandoffBrain:
             except Exception:
                 logger.exception("handoff database failed mid-chat; the bot answers")
         messages = await self._bot.respond(sender, text)
-        await self._remember(sender, text, messages)
         reason = REQUESTED if handoff_requested(messages) else None
         if reason is None and await self._failed_in_a_row(sender, messages) >= self._after_failures:
             reason = BOT_FAILED
         if reason is None:
+            await self._remember(sender, text, messages)
             return messages
-        return await self._queue(sender, reason, messages)
+        return await self._queue(sender, reason, text, messages)
 
     async def _open_handoff(self, sender: str) -> Handoff | None:
         try:
@@ -108,24 +108,37 @@ class HandoffBrain:
         place = queue_place(await self._desk.position(handoff))
         return [{"text": WAITING_TEXT.format(place=place), "custom": {"handoff": handoff.status}}]
 
-    async def _queue(self, sender: str, reason: str, messages: list[BotMessage]) -> list[BotMessage]:
+    async def _queue(
+        self, sender: str, reason: str, text: str, messages: list[BotMessage]
+    ) -> list[BotMessage]:
+        """Opens the handoff with the conversation so far and tells the citizen what happens
+        next; the agent's transcript ends with exactly what the citizen was shown."""
+        transcript = [*await self._transcript(sender), Turn(CITIZEN, text, datetime.now(UTC))]
         try:
-            handoff, new = await self._desk.open(sender, reason, await self._transcript(sender))
+            handoff, new = await self._desk.open(sender, reason, transcript)
             place = queue_place(await self._desk.position(handoff))
-            _, _, cursor = await self._desk.updates(sender, -1)
             agents_online = await self._store.get(AGENTS_SEEN_KEY) is not None
+            notice = QUEUED_TEXT.format(place=place) if agents_online else NO_AGENT_TEXT
+            if reason == BOT_FAILED:
+                shown = [*messages, {"text": SORRY_TEXT + notice}]
+            else:
+                kept = [
+                    message for message in messages if message.get("custom", {}).get("handoff") != REQUESTED
+                ]
+                shown = [*kept, {"text": notice}]
+            for message in shown:
+                if message.get("text"):
+                    await self._desk.add(handoff, BOT, message["text"])
+            _, _, cursor = await self._desk.updates(sender, -1)
         except Exception:
             logger.exception("could not queue a handoff; the citizen keeps the bot's answer")
+            await self._remember(sender, text, messages)
             return messages
         if new:
             metrics.HANDOFFS.labels(reason=reason).inc()
         await self._store.delete(f"handoff:failures:{sender}")
-        text = QUEUED_TEXT.format(place=place) if agents_online else NO_AGENT_TEXT
-        marker = {"handoff": handoff.status, "handoff_cursor": cursor}
-        if reason == BOT_FAILED:
-            return [*messages, {"text": SORRY_TEXT + text, "custom": marker}]
-        kept = [message for message in messages if message.get("custom", {}).get("handoff") != REQUESTED]
-        return [*kept, {"text": text, "custom": marker}]
+        shown[-1]["custom"] = {"handoff": handoff.status, "handoff_cursor": cursor}
+        return shown
 
     async def _failed_in_a_row(self, sender: str, messages: list[BotMessage]) -> int:
         key = f"handoff:failures:{sender}"
