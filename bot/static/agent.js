@@ -36,7 +36,9 @@ async function api(method, path, body, signal, headers) {
   });
   let data = {};
   try { data = await response.json(); } catch (_) { /* empty or non-JSON body */ }
-  if (response.status === 401 && path !== "/api/agent/login") showLogin(data.message);
+  // A session that expires mid-work sends the agent back to the login form with the reason;
+  // the first check on opening the page just shows the form.
+  if (response.status === 401 && path !== "/api/agent/login" && path !== "/api/agent/me") showLogin(data.message);
   return { ok: response.ok, status: response.status, data };
 }
 
@@ -199,5 +201,6 @@ $("bad-box").addEventListener("toggle", () => { if ($("bad-box").open) loadBad()
   const { ok, status, data } = await api("GET", "/api/agent/me");
   if (ok) showConsole(data.user);
   else if (status === 503) { showLogin(data.message); $("login").querySelector("button").disabled = true; }
-  else if (status !== 401) showLogin("暂时无法连接，请稍后刷新页面。");
+  else if (status === 401) showLogin();
+  else showLogin("暂时无法连接，请稍后刷新页面。");
 })();
