@@ -212,6 +212,17 @@ def _parse_guide(raw: object, problems: list[str]) -> Guide | None:
     return Guide(**texts, **lists)
 
 
+# A space YAML's folded blocks (`>-`) put where a writer broke a line between two Chinese
+# characters or punctuation marks; Chinese text has no spaces there.
+_FOLDED_SPACE = re.compile(
+    r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
+)
+
+
+def unfold(text: str) -> str:
+    return _FOLDED_SPACE.sub("", text)
+
+
 def _text(raw: Mapping[str, Any], key: str, problems: list[str], required: bool = True) -> str:
     """A non-empty string; YAML numbers are accepted (a fee of `0` is plain text to a writer)."""
     value = raw.get(key)
@@ -222,7 +233,7 @@ def _text(raw: Mapping[str, Any], key: str, problems: list[str], required: bool 
     if not isinstance(value, str) or not value.strip():
         problems.append(f"'{key}' must be a non-empty string, got {value!r}")
         return ""
-    return value.strip()
+    return unfold(value.strip())
 
 
 def _texts(raw: Mapping[str, Any], key: str, problems: list[str], required: bool = True) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.catalog import ID_PATTERN, CatalogError, load_catalog
+from knowledge_base.catalog import ID_PATTERN, CatalogError, load_catalog, unfold
 from knowledge_base.config import DEFAULT_CONTENT_DIR, DEFAULT_EVAL_DIR
 from knowledge_base.contract_topics import CONTRACT_TOPICS
 from knowledge_base.heldout import heldout_files, load_heldout
@@ -36,6 +36,13 @@ def test_every_entry_loads_with_a_unique_id() -> None:
     assert len(catalog) == len(set(catalog.ids))
     assert all(ID_PATTERN.match(entry_id) for entry_id in catalog.ids)
     assert all(entry.guide is not None for entry in catalog if entry.kind == "guide")
+
+
+def test_folded_answers_read_without_stray_spaces() -> None:
+    """YAML's `>-` blocks join lines with a space, which is wrong between Chinese sentences."""
+    entry = load_catalog(DEFAULT_CONTENT_DIR).get("id_card.replace_lost")
+    assert "作废。带户口簿" in entry.answer
+    assert unfold("周一至周五 9:00-17:00，周六 上午") == "周一至周五 9:00-17:00，周六上午"
 
 
 def test_every_contract_topic_has_an_entry() -> None:
