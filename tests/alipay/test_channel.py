@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.brain import BotMessage
 from bot.delivery import Deliveries
 from common.store import MemoryStore
 from integrations.alipay.channel import mount_alipay
@@ -240,3 +242,24 @@ def test_keys_as_bare_base64_and_files_are_accepted(
     assert config is not None
     assert config.app_private_key.private_numbers() == app_key.private_numbers()
     assert "alipaydev.com" in config.gateway_url
+
+
+def test_an_agent_message_goes_out_through_custom_send_and_silence_sends_nothing(
+    alipay_env: dict[str, str], simulator: AlipaySimulator, fake_alipay: tuple[FakeAlipay, str]
+) -> None:
+    """A handed-off chat: the brain says nothing to the citizen, the agent's words are pushed."""
+
+    class SilentBrain:
+        async def respond(self, sender: str, text: str) -> list[BotMessage]:
+            return []
+
+    deliveries = Deliveries()
+    app = FastAPI()
+    mount_alipay(app, SilentBrain(), MemoryStore(), deliveries)
+    with TestClient(app) as client:
+        status, _ = post(client, simulator.text(USER, "还在吗", msg_id="m-silent"))
+        assert status == 200
+        assert asyncio.run(deliveries.send(f"alipay:{USER}", "【人工客服】您好，我来帮您。"))
+    fake, _ = fake_alipay
+    assert fake.texts_to(USER) == ["【人工客服】您好，我来帮您。"]
+    assert fake.bad_signatures == 0
