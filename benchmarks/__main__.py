@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("benchmarks.bill_latency", "benchmarks.kb_eval", "benchmarks.wechat_load")
+BENCHMARKS = (
+    "benchmarks.bill_latency",
+    "benchmarks.kb_eval",
+    "benchmarks.wechat_load",
+    "benchmarks.agent_suggest",
+)
 
 
 def main() -> None:
