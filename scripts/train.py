@@ -1,8 +1,8 @@
 """Trains the Rasa model only when its inputs changed.
 
-The inputs (config, domain, training data, jieba dictionary, Rasa's pinned version) are
-hashed; a model trained from the same inputs is reused from a cache outside the checkout,
-so CI's fresh clones and a second `make run` skip the minutes of training.
+The inputs (config, domain, training data, jieba dictionary, the project's Rasa components,
+Rasa's pinned version) are hashed; a model trained from the same inputs is reused from a cache
+outside the checkout, so CI's fresh clones and a second `make run` skip the minutes of training.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ MODEL_INPUTS = [
     "config.yml",
     "domain.yml",
     "data",
+    "rasa_components",
     "requirements/rasa.txt",
     "requirements/rasa-overrides.txt",
 ]
@@ -36,7 +37,10 @@ def input_files(root: Path = PROJECT_ROOT) -> list[Path]:
     files: list[Path] = []
     for name in MODEL_INPUTS:
         path = root / name
-        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+        else:
+            files.append(path)
     return files
 
 

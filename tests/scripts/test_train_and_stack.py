@@ -31,6 +31,18 @@ def test_model_hash_changes_with_training_data_only(tmp_path: Path) -> None:
     assert inputs_hash(tmp_path) != first
 
 
+def test_model_hash_covers_the_rasa_components_but_not_their_bytecode(tmp_path: Path) -> None:
+    _copy_inputs(tmp_path)
+    first = inputs_hash(tmp_path)
+    bytecode = tmp_path / "rasa_components" / "__pycache__"
+    bytecode.mkdir(exist_ok=True)
+    (bytecode / "fast_loading.cpython-311.pyc").write_bytes(b"compiled by the Rasa process")
+    assert inputs_hash(tmp_path) == first
+    with (tmp_path / "rasa_components" / "fast_loading.py").open("a", encoding="utf-8") as module:
+        module.write("\n")
+    assert inputs_hash(tmp_path) != first
+
+
 def test_endpoints_use_redis_only_when_configured(tmp_path: Path) -> None:
     plain = yaml.safe_load(
         render_endpoints({"ACTION_SERVER_URL": "http://127.0.0.1:7000"}, tmp_path).read_text()

@@ -1,0 +1,62 @@
+"""Run by the Rasa environment's Python for tests/rasa_components: loads a trained model the
+way the Rasa server does, fails if that traces a training graph, and prints what DIET and TED
+predict for the given messages as JSON.
+
+usage: predict_with_model.py MODEL MESSAGE...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from rasa.core.agent import Agent  # noqa: E402
+from rasa.core.channels.channel import UserMessage  # noqa: E402
+from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
+
+from rasa_components.fast_loading import FastLoadingTEDPolicy  # noqa: E402
+
+
+def _no_training(*_args: Any, **_kwargs: Any) -> None:
+    raise AssertionError("loading the model fitted it, which traces the training graph")
+
+
+async def _predict(agent: Agent, text: str, ted_node: str) -> dict[str, Any]:
+    processor = agent.processor
+    parse = await processor.parse_message(UserMessage(text, sender_id="test"))
+    tracker = DialogueStateTracker.from_events(
+        "test", [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    )
+    tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
+    ted = processor.graph_runner.run(inputs={"__tracker__": tracker}, targets=[ted_node])[ted_node]
+    actions = processor.domain.action_names_or_texts
+    return {
+        "intent": parse["intent"]["name"],
+        "entities": {entity["entity"]: entity["value"] for entity in parse["entities"]},
+        "ted_action": actions[ted.max_confidence_index],
+    }
+
+
+def main() -> None:
+    model, *messages = sys.argv[1:]
+    RasaModel.fit = _no_training
+    agent = Agent.load(model)
+    ted_node = next(
+        name
+        for name, node in agent.processor.model_metadata.predict_schema.nodes.items()
+        if node.uses is FastLoadingTEDPolicy
+    )
+    results = [asyncio.run(_predict(agent, text, ted_node)) for text in messages]
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
