@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build() -> int:
-    from knowledge_base.retriever import Retriever  # heavy: torch and the encoder
+    from knowledge_base.retriever import Retriever  # heavy: the encoder
 
     started = time.perf_counter()
     config = RetrieverConfig.from_env()

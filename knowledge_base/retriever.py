@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
 
 from knowledge_base.catalog import Catalog, Entry, load_catalog
 from knowledge_base.config import DecisionThresholds, RetrieverConfig
 from knowledge_base.embedding_cache import cached_embeddings
-from knowledge_base.encoders import encoder_fingerprint, load_encoder
+from knowledge_base.encoders import Encoder, encoder_fingerprint, load_encoder
 from knowledge_base.lexical import CharNgramIndex
 from knowledge_base.text import normalize
 
@@ -36,7 +35,6 @@ logger = logging.getLogger(__name__)
 DecisionKind = Literal["answer", "clarify", "unknown"]
 MAX_QUERY_CHARS = 200
 """A pasted paragraph is cut here: the topic shows in its first sentences, and encoding cost grows with length."""
-_ENCODE_BATCH = 256
 # Encoders are not all safe to call from several threads at once (HF fast tokenizers raise
 # "Already borrowed"); one query encodes in a few ms, so serializing costs little.
 _ENCODE_LOCK = threading.Lock()
@@ -85,7 +83,7 @@ class Retriever:
     def __init__(
         self,
         catalog: Catalog,
-        encoder: SentenceTransformer,
+        encoder: Encoder,
         encoder_id: str,
         *,
         cache_dir: Path | None,
@@ -164,13 +162,7 @@ class Retriever:
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings from the retriever's encoder (the benchmark's baselines reuse it)."""
         with _ENCODE_LOCK:
-            embeddings = self._encoder.encode(
-                texts,
-                batch_size=_ENCODE_BATCH,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            embeddings = self._encoder.encode(texts)
         return np.ascontiguousarray(embeddings, dtype=np.float32)
 
 
@@ -204,11 +196,11 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
 
 _ENCODERS_LOCK = threading.Lock()
 _RETRIEVER_LOCK = threading.Lock()
-_shared_encoders: dict[tuple[str, int], SentenceTransformer] = {}
+_shared_encoders: dict[tuple[str, int], Encoder] = {}
 _shared_retriever: Retriever | None = None
 
 
-def shared_encoder(model: str, threads: int) -> SentenceTransformer:
+def shared_encoder(model: str, threads: int) -> Encoder:
     """One encoder per process and model: loading costs seconds and ~150 MB."""
     with _ENCODERS_LOCK:
         key = (model, threads)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sentence_transformers import SentenceTransformer
 
 from knowledge_base.catalog import load_catalog
 from knowledge_base.config import RetrieverConfig
-from knowledge_base.encoders import encoder_fingerprint
+from knowledge_base.encoders import Encoder, encoder_fingerprint
 from knowledge_base.retriever import Retriever, shared_encoder
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceTransformer:
+def encoder() -> Encoder:
     config = RetrieverConfig()
     return shared_encoder(config.model, config.encoder_threads)
 
@@ -25,9 +24,7 @@ def encoder_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def retriever(
-    encoder: SentenceTransformer, encoder_id: str, tmp_path_factory: pytest.TempPathFactory
-) -> Retriever:
+def retriever(encoder: Encoder, encoder_id: str, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     """The shipped content with the shipped thresholds, cached in a fresh directory."""
     config = RetrieverConfig()
     return Retriever(

@@ -9,10 +9,10 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from sentence_transformers import SentenceTransformer
 
 from knowledge_base.catalog import load_catalog
 from knowledge_base.config import PACKAGE_DIR, DecisionThresholds
+from knowledge_base.encoders import Encoder
 from knowledge_base.retriever import Retriever, decide_from_scores
 from tests.knowledge_base.conftest import write_content
 
@@ -37,7 +37,7 @@ entries:
 """
 
 
-def small_retriever(content: Path, cache: Path, encoder: SentenceTransformer, encoder_id: str) -> Retriever:
+def small_retriever(content: Path, cache: Path, encoder: Encoder, encoder_id: str) -> Retriever:
     return Retriever(load_catalog(content), encoder, encoder_id, cache_dir=cache)
 
 
@@ -80,7 +80,7 @@ def test_search_returns_k_entries_best_first(retriever: Retriever) -> None:
 
 
 def test_the_disk_cache_is_reused_and_follows_the_phrasings(
-    tmp_path: Path, encoder: SentenceTransformer, encoder_id: str
+    tmp_path: Path, encoder: Encoder, encoder_id: str
 ) -> None:
     content, cache = tmp_path / "content", tmp_path / "cache"
     write_content(content, SMALL_KB)
@@ -103,7 +103,7 @@ def test_the_disk_cache_is_reused_and_follows_the_phrasings(
 
 
 def test_a_different_encoder_never_reuses_the_cache(
-    tmp_path: Path, encoder: SentenceTransformer, encoder_id: str
+    tmp_path: Path, encoder: Encoder, encoder_id: str
 ) -> None:
     write_content(tmp_path / "content", SMALL_KB)
     small_retriever(tmp_path / "content", tmp_path / "cache", encoder, encoder_id)
