@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from bot import metrics
 from bot.brain import BotMessage, Brain
 from bot.handoff.desk import BOT, CITIZEN, CLAIMED, SYSTEM, Handoff, HandoffDesk, Turn
+from bot.render import render_as_text
 from common.store import KeyValueStore
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,12 @@ def bot_failed(messages: list[BotMessage]) -> bool:
         message.get("custom", {}).get("fallback") or message.get("custom", {}).get("error")
         for message in messages
     )
+
+
+def as_transcript_lines(messages: list[BotMessage]) -> list[str]:
+    """Each message as the citizen read it, numbered choices included, so an agent sees which
+    menu a citizen's "2" answered."""
+    return [line for line in (render_as_text([message]) for message in messages) if line]
 
 
 class HandoffBrain:
@@ -126,9 +133,8 @@ class HandoffBrain:
                     message for message in messages if message.get("custom", {}).get("handoff") != REQUESTED
                 ]
                 shown = [*kept, {"text": notice}]
-            for message in shown:
-                if message.get("text"):
-                    await self._desk.add(handoff, BOT, message["text"])
+            for line in as_transcript_lines(shown):
+                await self._desk.add(handoff, BOT, line)
             _, _, cursor = await self._desk.updates(sender, -1)
         except Exception:
             logger.exception("could not queue a handoff; the citizen keeps the bot's answer")
@@ -154,7 +160,7 @@ class HandoffBrain:
         now = datetime.now(UTC).isoformat()
         turns = json.loads(await self._store.get(f"handoff:transcript:{sender}") or "[]")
         turns.append([CITIZEN, text, now])
-        turns.extend([BOT, message["text"], now] for message in messages if message.get("text"))
+        turns.extend([BOT, line, now] for line in as_transcript_lines(messages))
         await self._store.set(
             f"handoff:transcript:{sender}",
             json.dumps(turns[-TRANSCRIPT_TURNS:], ensure_ascii=False),

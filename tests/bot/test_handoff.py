@@ -36,6 +36,12 @@ HANDOFF_REPLY: BotMessage = {"text": "需要人工服务，请拨打12345。", "
 NOT_UNDERSTOOD: BotMessage = {"text": "抱歉，我没太明白。", "custom": {"fallback": "not_understood"}}
 
 
+MENU_BUTTONS = [
+    {"title": "查账单", "payload": "/query_bill"},
+    {"title": "转人工", "payload": "/human_handoff"},
+]
+
+
 class ScriptedBot:
     """Stands in for the Rasa brain: answers by exact text, and counts what reached it."""
 
@@ -48,6 +54,8 @@ class ScriptedBot:
             return [HANDOFF_REPLY]
         if text.startswith("？"):
             return [NOT_UNDERSTOOD]
+        if text == "帮助":
+            return [{"text": "请回复数字：", "buttons": MENU_BUTTONS}]
         return [{"text": f"机器人回答：{text}"}]
 
 
@@ -93,6 +101,16 @@ async def test_asking_for_a_person_queues_the_chat_with_its_transcript(
         ("citizen", "转人工"),
         ("bot", reply[-1]["text"]),  # what the citizen was shown, not Rasa's "call 12345"
     ]
+
+
+async def test_the_transcript_shows_the_numbered_choices_a_citizen_answered(
+    brain: HandoffBrain, desk: HandoffDesk
+) -> None:
+    await brain.respond("web:menu", "帮助")
+    await brain.respond("web:menu", "转人工")
+    [item] = await desk.queue()
+    _, messages = await desk.get(item["id"])
+    assert messages[1].text.startswith("请回复数字：\n1. 查账单\n2. 转人工")
 
 
 async def test_without_an_agent_online_the_citizen_is_told_so(brain: HandoffBrain) -> None:
