@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 from bot import agent_auth
 from bot.app import create_app
 from bot.routes import agent, kb
-from common.settings import Settings
 from knowledge_base.loader import BackgroundRetriever
 from knowledge_base.retriever import Retriever
-from scripts.stack import free_port
+from tests.bot.offline import settings_without_rasa
 
 PASSWORD = secrets.token_urlsafe(12)
 
@@ -32,15 +31,7 @@ def loader() -> BackgroundRetriever:
 def _gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: BackgroundRetriever) -> TestClient:
     monkeypatch.setenv("KB_PRELOAD", "0")  # the test hands the routes its own retriever
     monkeypatch.setenv("STATE_DIR", str(tmp_path))
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        rasa_url=closed,
-        action_server_url=closed,
-        sandbox_url=closed,
-        rasa_timeout_seconds=1,
-        state_dir=tmp_path,
-    )
-    app = create_app(settings)
+    app = create_app(settings_without_rasa(tmp_path))
     app.dependency_overrides[kb.knowledge_base] = lambda: loader
     return TestClient(app, raise_server_exceptions=False)
 

@@ -19,9 +19,9 @@ from bot import agent_auth
 from bot.app import create_app
 from bot.login_limit import LoginLimiter, LoginLimits
 from bot.routes import agent, agent_actions
-from common.settings import Settings
 from common.store import MemoryStore
 from scripts.stack import free_port
+from tests.bot.offline import settings_without_rasa
 
 PASSWORD = secrets.token_urlsafe(12)
 CALLER_PHONE = "13912345678"
@@ -34,15 +34,7 @@ def _gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str) 
     monkeypatch.setenv("STATE_DIR", str(tmp_path))
     monkeypatch.setenv("AGENT_USERS", f"zhang:{agent_auth.hash_password(PASSWORD)}")
     monkeypatch.setenv("DEPARTMENT_TIMEOUT_SECONDS", "1")
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        rasa_url=closed,
-        action_server_url=closed,
-        sandbox_url=sandbox_url,
-        rasa_timeout_seconds=1,
-        state_dir=tmp_path,
-    )
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    return TestClient(create_app(settings_without_rasa(tmp_path, sandbox_url)), raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -8,20 +8,11 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.rasa_brain import BUSY_MESSAGE
-from common.settings import Settings
-from scripts.stack import free_port
+from tests.bot.offline import settings_without_rasa
 
 
 def _gateway(tmp_path: Path) -> TestClient:
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        rasa_url=closed,
-        action_server_url=closed,
-        sandbox_url=closed,
-        rasa_timeout_seconds=1,
-        state_dir=tmp_path,
-    )
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    return TestClient(create_app(settings_without_rasa(tmp_path)), raise_server_exceptions=False)
 
 
 def test_chat_when_rasa_is_down(tmp_path: Path) -> None:

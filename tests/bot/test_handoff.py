@@ -27,9 +27,9 @@ from bot.handoff.brain import (
     mark_agents_seen,
 )
 from bot.handoff.desk import QUEUED, HandoffConflict, HandoffDesk
-from common.settings import Settings
 from common.store import MemoryStore
 from scripts.stack import free_port
+from tests.bot.offline import settings_without_rasa
 
 PASSWORD = secrets.token_urlsafe(12)
 HANDOFF_REPLY: BotMessage = {"text": "需要人工服务，请拨打12345。", "custom": {"handoff": "requested"}}
@@ -224,15 +224,7 @@ def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
     monkeypatch.setenv(
         "AGENT_USERS", f"zhang:{agent_auth.hash_password(PASSWORD)},li:{agent_auth.hash_password(PASSWORD)}"
     )
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        rasa_url=closed,
-        action_server_url=closed,
-        sandbox_url=closed,
-        rasa_timeout_seconds=1,
-        state_dir=tmp_path,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings_without_rasa(tmp_path)), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -293,9 +285,7 @@ def test_agent_routes_claim_reply_and_hand_back(gateway: TestClient) -> None:
 def test_without_agents_there_is_no_handoff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_PRELOAD", "0")
     monkeypatch.delenv("AGENT_USERS", raising=False)
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(rasa_url=closed, action_server_url=closed, sandbox_url=closed, state_dir=tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings_without_rasa(tmp_path))) as client:
         for _ in range(3):
             assert "handoff" not in chat(client, "w2", "查电费")[-1].get("custom", {})
         assert client.get("/api/chat/updates", params={"sender": "w2"}).json()["handoff"] is None

@@ -1,4 +1,5 @@
-"""What the web-chat conversation suites share: a fresh citizen, and the stack's sandbox."""
+"""What the web-chat conversation suites share: a fresh citizen, the stack's sandbox, and a
+hotline agent logged in to the console."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from scripts.stack import Stack
+from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen
 
 
@@ -22,3 +24,16 @@ def sandbox(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
         yield client
         client.delete("/_faults")
+
+
+@pytest.fixture
+def agent(stack: Stack, stack_agent: StackAgent) -> Iterator[httpx.Client]:
+    """The agent's console is open: it has read the handoff queue, so a citizen who asks for a
+    person now is told an agent is online."""
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        login = client.post(
+            "/api/agent/login", json={"user": stack_agent.user, "password": stack_agent.password}
+        )
+        assert login.status_code == 200
+        client.get("/api/agent/handoffs")
+        yield client

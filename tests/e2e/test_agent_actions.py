@@ -3,25 +3,10 @@ words, the suggestion comes prefilled, and the prefilled form files or looks up 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from scripts.stack import Stack
-from tests.conftest import StackAgent
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def agent(stack: Stack, stack_agent: StackAgent) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        login = client.post(
-            "/api/agent/login", json={"user": stack_agent.user, "password": stack_agent.password}
-        )
-        assert login.status_code == 200
-        yield client
 
 
 def action_of(agent: httpx.Client, text: str) -> dict:

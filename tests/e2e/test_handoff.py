@@ -4,27 +4,13 @@ answer, the bot stays silent meanwhile, and "结束" gives the chat back to the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from scripts.stack import Stack
-from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def agent(stack: Stack, stack_agent: StackAgent) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        login = client.post(
-            "/api/agent/login", json={"user": stack_agent.user, "password": stack_agent.password}
-        )
-        assert login.status_code == 200
-        client.get("/api/agent/handoffs")  # the console is open: citizens are told an agent is online
-        yield client
 
 
 def queued_item(agent: httpx.Client, last_message: str) -> dict:
