@@ -12,27 +12,16 @@ from __future__ import annotations
 import argparse
 import secrets
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write_report
+from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, timed, write_report
 from bot.agent_auth import hash_password
-from knowledge_base.heldout import HeldoutQuestion, heldout_files, load_heldout
+from knowledge_base.heldout import heldout_files, load_heldout
 from scripts.stack import Stack
 
 AGENT = "bench"
-
-
-def _timed(questions: list[HeldoutQuestion], call: Callable[[str], httpx.Response]) -> list[float]:
-    samples = []
-    for question in questions:
-        started = time.perf_counter()
-        call(question.text).raise_for_status()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 def measure(stack: Stack, password: str, requests: int) -> tuple[list[list[str]], str]:
@@ -49,12 +38,13 @@ def measure(stack: Stack, password: str, requests: int) -> tuple[list[list[str]]
         def nlu_parse(text: str) -> httpx.Response:
             return http.post("/api/nlu/parse", json={"text": text})
 
+        texts = [q.text for q in questions]
         firsts = [suggest(q.text).json()["suggestions"] for q in questions]
         top1 = sum(bool(s) and s[0]["id"] == q.expected for s, q in zip(firsts, questions, strict=True))
         rows = [
-            latency_row("GET /api/kb/search (baseline: knowledge base alone)", _timed(questions, kb_search)),
-            latency_row("POST /api/nlu/parse (baseline: Rasa NLU alone)", _timed(questions, nlu_parse)),
-            latency_row("POST /api/agent/suggest (both, what the console shows)", _timed(questions, suggest)),
+            latency_row("GET /api/kb/search (baseline: knowledge base alone)", timed(texts, kb_search)),
+            latency_row("POST /api/nlu/parse (baseline: Rasa NLU alone)", timed(texts, nlu_parse)),
+            latency_row("POST /api/agent/suggest (both, what the console shows)", timed(texts, suggest)),
         ]
     return (
         rows,

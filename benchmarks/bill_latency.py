@@ -13,29 +13,21 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write_report
+from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, timed, write_report
 from scripts.stack import Stack
 
 BILL_QUERY = "查水费 3100012345"
 SIMPLE_UTTERANCE = "谢谢"
 
 
-def _timed(requests: int, call: Callable[[str], httpx.Response]) -> list[float]:
-    samples = []
-    for _ in range(requests):
-        sender = f"bench-{uuid.uuid4().hex[:12]}"
-        started = time.perf_counter()
-        response = call(sender)
-        samples.append(time.perf_counter() - started)
-        response.raise_for_status()
-    return samples
+def _senders(count: int) -> list[str]:
+    """A new conversation per request, so every bill query starts from the same state."""
+    return [f"bench-{uuid.uuid4().hex[:12]}" for _ in range(count)]
 
 
 def measure(stack: Stack, requests: int) -> list[list[str]]:
@@ -54,11 +46,13 @@ def measure(stack: Stack, requests: int) -> list[list[str]]:
         reply = gateway_bill("bench-check").json()["messages"][0]["text"]
         if "86.40" not in reply:
             raise RuntimeError(f"the bill query did not answer the bill: {reply!r}")
-        _timed(5, rasa_simple)
+        timed(_senders(5), rasa_simple)
         return [
-            latency_row("Rasa REST webhook, simple utterance (baseline)", _timed(requests, rasa_simple)),
-            latency_row("Rasa REST webhook, bill query", _timed(requests, rasa_bill)),
-            latency_row("gateway /api/chat, bill query", _timed(requests, gateway_bill)),
+            latency_row(
+                "Rasa REST webhook, simple utterance (baseline)", timed(_senders(requests), rasa_simple)
+            ),
+            latency_row("Rasa REST webhook, bill query", timed(_senders(requests), rasa_bill)),
+            latency_row("gateway /api/chat, bill query", timed(_senders(requests), gateway_bill)),
         ]
 
 

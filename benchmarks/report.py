@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+import httpx
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 
@@ -14,6 +17,17 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
     return ordered[index]
+
+
+def timed(arguments: Iterable[str], call: Callable[[str], httpx.Response]) -> list[float]:
+    """Seconds per call, one call per argument in turn; a failed call stops the benchmark."""
+    samples = []
+    for argument in arguments:
+        started = time.perf_counter()
+        response = call(argument)
+        samples.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return samples
 
 
 def latency_row(name: str, seconds: Sequence[float]) -> list[str]:

@@ -38,6 +38,7 @@ import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from prometheus_client import make_asgi_app  # noqa: E402
 
+from benchmarks.report import markdown_table, percentile, write_report  # noqa: E402
 from bot.brain import BotMessage  # noqa: E402
 from bot.delivery import Deliveries  # noqa: E402
 from common.store import MemoryStore  # noqa: E402
@@ -47,7 +48,6 @@ from integrations.wechat.simulator import WeChatSimulator  # noqa: E402
 from scripts.stack import free_port  # noqa: E402
 from tests.servers import serve  # noqa: E402
 
-REPORT_PATH = PROJECT_ROOT / "benchmarks" / "reports" / "wechat_load.md"
 WECHAT_LIMIT_SECONDS = 5.0
 MESSAGES = ("你好", "水费怎么交", "怎么办护照", "谢谢")
 
@@ -93,11 +93,6 @@ class Results:
     retries: int = 0
     retry_mismatches: int = 0
     refused: int = 0
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 @contextmanager
@@ -225,7 +220,7 @@ def run(args: argparse.Namespace) -> str:
         if args.rasa_url
         else f"fake brain: log-normal, median ~150 ms; {args.slow_share:.0%} take {args.slow_seconds:.0f} s"
     )
-    percentiles = " / ".join(f"{_percentile(latencies, q) * 1000:.0f} ms" for q in (0.5, 0.95, 0.99))
+    percentiles = " / ".join(f"{percentile(latencies, q) * 1000:.0f} ms" for q in (0.5, 0.95, 0.99))
     rows = [
         ("brain", brain_line),
         ("citizens x messages", f"{args.users} x {args.messages} = {sent}, safe mode, one gateway process"),
@@ -244,9 +239,7 @@ def run(args: argparse.Namespace) -> str:
         ("doubled answers", f"{doubled}"),
         ("access-token fetches", f"{platform.token_requests}"),
     ]
-    lines = ["# WeChat channel load test", "", "| measure | value |", "|---|---|"]
-    lines += [f"| {name} | {value} |" for name, value in rows]
-    return "\n".join(lines) + "\n"
+    return markdown_table(["measure", "value"], rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,11 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--action-server-url", default="http://127.0.0.1:5055")
     parser.add_argument("--sandbox-url", default="http://127.0.0.1:8100")
     args = parser.parse_args(argv)
-    report = run(args)
-    print(report)
-    REPORT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    REPORT_PATH.write_text(report, encoding="utf-8")
-    print(f"written to {REPORT_PATH.relative_to(PROJECT_ROOT)}")
+    write_report("wechat_load", "WeChat channel load test", run(args))
     return 0
 
 
