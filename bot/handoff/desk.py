@@ -341,9 +341,10 @@ class HandoffDesk:
     def _updates(self, sender: str, after: int) -> tuple[Handoff | None, list[Message], int]:
         with self._sessions.begin() as session:
             row = self._open_row(session, sender)
-            cursor = session.scalar(select(func.max(MessageRow.id)).where(MessageRow.sender == sender)) or 0
+            handoff = _handoff(row) if row else None
             if after < 0:
-                return (_handoff(row) if row else None), [], cursor
+                latest = session.scalar(select(func.max(MessageRow.id)).where(MessageRow.sender == sender))
+                return handoff, [], latest or 0
             messages = session.scalars(
                 select(MessageRow)
                 .where(
@@ -353,4 +354,7 @@ class HandoffDesk:
                 )
                 .order_by(MessageRow.id)
             ).all()
-            return (_handoff(row) if row else None), [_message(message) for message in messages], cursor
+            # The cursor is the last message returned, not the newest at the time of asking: a
+            # message written between two reads is then sent once, at the next poll.
+            cursor = messages[-1].id if messages else after
+            return handoff, [_message(message) for message in messages], cursor
