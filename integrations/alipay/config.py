@@ -159,16 +159,3 @@ def load_alipay_config() -> AlipayConfig | None:
         timeout_seconds=_timeout(),
         pay_mode=_pay_mode(),
     )
-
-
-UTILITY_URL_VARIABLES = {"water": "WATER_API_URL", "electricity": "ELECTRICITY_API_URL", "gas": "GAS_API_URL"}
-
-
-def utility_api_url(bill_type: str, sandbox_url: str) -> str:
-    """Where a paid bill is recorded: the company's own API (the same variables the action
-    server reads), else UTILITY_API_URL for all three, else the department sandbox."""
-    return (
-        os.environ.get(UTILITY_URL_VARIABLES[bill_type], "").strip()
-        or os.environ.get("UTILITY_API_URL", "").strip()
-        or sandbox_url
-    ).rstrip("/")

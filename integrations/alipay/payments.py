@@ -17,18 +17,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Literal
 
+from actions.bills.accounts import BILL_TYPE_NAMES, UTILITY_TYPES
 from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
 from actions.clients.utility import UtilityClient
+from actions.departments import Departments
 from common.masking import mask_account
 from common.settings import Settings, load_settings
 from integrations.alipay.client import AlipayApi, AlipayApiError
-from integrations.alipay.config import AlipayConfig, AlipayConfigError, load_alipay_config, utility_api_url
+from integrations.alipay.config import AlipayConfig, AlipayConfigError, load_alipay_config
 from integrations.alipay.orders import CONFLICT, CREATED, PAID, OrderStore, PaymentOrder
 
 logger = logging.getLogger(__name__)
 
-BILL_TYPE_NAMES = {"water": "水费", "electricity": "电费", "gas": "燃气费"}
-COMPANY_NAMES = {"water": "供水公司", "electricity": "供电公司", "gas": "燃气公司"}
 PAID_TRADE_STATUSES = {"TRADE_SUCCESS", "TRADE_FINISHED"}
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CENT = Decimal("0.01")
@@ -54,8 +54,8 @@ class PayableBill:
     amount_cents: int = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.bill_type not in BILL_TYPE_NAMES:
-            raise ValueError(f"bill_type must be one of {', '.join(BILL_TYPE_NAMES)}")
+        if self.bill_type not in UTILITY_TYPES:
+            raise ValueError(f"bill_type must be one of {', '.join(UTILITY_TYPES)}")
         if not self.account_number.strip():
             raise ValueError("account_number is empty")
         if not _PERIOD.match(self.period):
@@ -192,8 +192,9 @@ class PaymentService:
         return await self._record_payment(order, params.get("trade_no", ""))
 
     async def _record_payment(self, order: PaymentOrder, trade_no: str) -> NotificationOutcome:
+        company = self._utilities[order.bill_type]
         try:
-            await self._utilities[order.bill_type].pay_bill(
+            await company.pay_bill(
                 order.account_number,
                 order.period,
                 amount=order.amount_cents / 100,
@@ -215,7 +216,7 @@ class PaymentService:
             sender=order.sender,
             message=(
                 f"缴费成功！{name} {order.period}，{format_cents(order.amount_cents)}元，"
-                f"户号 {mask_account(order.account_number)}。{COMPANY_NAMES[order.bill_type]}已收到。"
+                f"户号 {mask_account(order.account_number)}。{company.department_name}已收到。"
             ),
         )
 
@@ -245,13 +246,6 @@ class PaymentService:
         return NotificationOutcome(accepted=False)
 
 
-def utility_clients(sandbox_url: str) -> dict[str, UtilityClient]:
-    return {
-        bill_type: UtilityClient(utility_api_url(bill_type, sandbox_url), COMPANY_NAMES[bill_type])
-        for bill_type in BILL_TYPE_NAMES
-    }
-
-
 def build_payment_service(
     config: AlipayConfig, api: AlipayApi | None = None, settings: Settings | None = None
 ) -> PaymentService:
@@ -260,7 +254,7 @@ def build_payment_service(
         config,
         api or AlipayApi(config),
         OrderStore(settings.assistant_database_url),
-        utility_clients(settings.sandbox_url),
+        Departments.at(settings.sandbox_url).utilities,
         hotline=settings.hotline,
     )
 

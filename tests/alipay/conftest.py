@@ -72,7 +72,7 @@ def alipay_env(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("ALIPAY_SANDBOX", "ALIPAY_PAY_MODE", "UTILITY_API_URL", "WATER_API_URL"):
+    for name in ("ALIPAY_SANDBOX", "ALIPAY_PAY_MODE", "WATER_API_URL"):
         monkeypatch.delenv(name, raising=False)
     payments.default_payment_service.cache_clear()
     yield env
