@@ -193,7 +193,8 @@ class HandoffDesk:
         return await asyncio.to_thread(self._close, handoff_id, closed_by)
 
     async def position(self, handoff: Handoff) -> int:
-        """How many queued chats were there before this one (0: it is next)."""
+        """How many live queued chats are there before this one (0: it is next); one left idle
+        past the limit does not count, though nobody has looked at it to close it yet."""
         return await asyncio.to_thread(self._position, handoff)
 
     async def updates(self, sender: str, after: int) -> tuple[Handoff | None, list[Message], int]:
@@ -333,7 +334,11 @@ class HandoffDesk:
                 session.scalar(
                     select(func.count())
                     .select_from(HandoffRow)
-                    .where(HandoffRow.status == QUEUED, HandoffRow.id < handoff.id)
+                    .where(
+                        HandoffRow.status == QUEUED,
+                        HandoffRow.id < handoff.id,
+                        HandoffRow.last_activity_at >= _now() - self._idle,
+                    )
                 )
                 or 0
             )

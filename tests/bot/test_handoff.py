@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from bot import agent_auth
 from bot.app import create_app
@@ -26,7 +26,7 @@ from bot.handoff.brain import (
     HandoffBrain,
     mark_agents_seen,
 )
-from bot.handoff.desk import QUEUED, HandoffConflict, HandoffDesk
+from bot.handoff.desk import QUEUED, HandoffConflict, HandoffDesk, HandoffRow
 from common.store import MemoryStore
 from scripts.stack import free_port
 from tests.bot.offline import settings_without_rasa
@@ -179,6 +179,17 @@ async def test_an_idle_handoff_closes_itself(tmp_path: Path, bot: ScriptedBot, s
     await brain.respond("web:f", "转人工")
     assert texts(await brain.respond("web:f", "你好")) == "机器人回答：你好"
     assert await desk.queue() == []
+
+
+async def test_a_chat_left_idle_in_the_queue_does_not_count_as_ahead(
+    brain: HandoffBrain, store: MemoryStore, tmp_path: Path
+) -> None:
+    await mark_agents_seen(store)
+    await brain.respond("web:gone", "转人工")
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    with create_engine(f"sqlite:///{tmp_path / 'assistant.db'}").begin() as connection:
+        connection.execute(update(HandoffRow).values(last_activity_at=hour_ago))
+    assert "您是下一位" in texts(await brain.respond("web:next", "转人工"))
 
 
 async def test_a_database_that_is_down_leaves_the_bot_answering(bot: ScriptedBot, store: MemoryStore) -> None:
