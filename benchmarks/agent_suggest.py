@@ -39,7 +39,7 @@ def measure(stack: Stack, password: str, requests: int) -> tuple[list[list[str]]
             return http.post("/api/nlu/parse", json={"text": text})
 
         texts = [q.text for q in questions]
-        firsts = [suggest(q.text).json()["suggestions"] for q in questions]
+        firsts = [suggest(text).json()["suggestions"] for text in texts]
         top1 = sum(bool(s) and s[0]["id"] == q.expected for s, q in zip(firsts, questions, strict=True))
         rows = [
             latency_row("GET /api/kb/search (baseline: knowledge base alone)", timed(texts, kb_search)),
