@@ -7,15 +7,16 @@ on a phone. `aspect_of` recognises such sub-questions; `render_entry` writes the
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 
-from knowledge_base.catalog import Entry
-from knowledge_base.config import DEMO_CITY_PATH
+from knowledge_base.catalog import HALLS_FILE, Entry
+from knowledge_base.config import DEFAULT_CONTENT_DIR
+from knowledge_base.halls import Hall, load_halls
 from knowledge_base.text import normalize
+
+__all__ = ["ASPECTS", "Hall", "aspect_of", "halls_by_id", "numbered", "render_entry"]
 
 ASPECTS: tuple[str, ...] = ("materials", "steps", "where", "hours", "fee", "time_limit", "online", "who")
 
@@ -46,14 +47,6 @@ _CUES: dict[str, re.Pattern[str]] = {
 _PRIORITY = {aspect: rank for rank, aspect in enumerate(_CUES)}
 
 
-@dataclass(frozen=True)
-class Hall:
-    hall_id: str
-    name: str
-    address: str
-    hours: str
-
-
 def aspect_of(text: str) -> str | None:
     """The guide part a sub-question asks about, or None when it asks for nothing specific."""
     folded = normalize(text)
@@ -65,20 +58,23 @@ def aspect_of(text: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def render_entry(entry: Entry, aspect: str | None = None) -> str:
+def render_entry(entry: Entry, aspect: str | None = None, halls: Mapping[str, Hall] | None = None) -> str:
     """The short answer, or for a guide just the asked part; an FAQ (no guide) or an aspect the
-    guide does not fill falls back to the short answer, which is never wrong, only longer."""
+    guide does not fill falls back to the short answer, which is never wrong, only longer.
+
+    `halls` defaults to the halls of the content directory the entry was loaded from."""
     guide = entry.guide
     if guide is None or aspect is None:
         return entry.answer
     topic = f"「{entry.question}」"
-    halls = [hall for hall in (halls_by_id().get(hall_id) for hall_id in guide.halls) if hall]
+    known = halls if halls is not None else _halls_of(entry)
+    halls_named = [hall for hall in (known.get(hall_id) for hall_id in guide.halls) if hall]
     if aspect == "materials":
         return f"{topic}需要准备：\n{numbered(guide.materials)}"
     if aspect == "steps":
         return f"{topic}的办理步骤：\n{numbered(guide.steps)}"
     if aspect == "where":
-        return f"{topic}的办理地点：{guide.where}" + _hall_list(halls)
+        return f"{topic}的办理地点：{guide.where}" + _hall_list(halls_named)
     if aspect == "hours":
         return f"{topic}的办理时间：{guide.hours}"
     if aspect == "fee":
@@ -102,15 +98,13 @@ def _hall_list(halls: list[Hall]) -> str:
     return "\n政务大厅：\n" + numbered([f"{hall.name}，{hall.address}，{hall.hours}" for hall in halls])
 
 
-def halls_by_id(demo_city_path: Path = DEMO_CITY_PATH) -> dict[str, Hall]:
-    """The government halls of the demo city by id (read once per process)."""
-    return _load_halls(demo_city_path)
+def halls_by_id(content_dir: Path = DEFAULT_CONTENT_DIR) -> dict[str, Hall]:
+    """The government halls of a content directory by id (read once per process)."""
+    return load_halls(content_dir)
 
 
-@lru_cache(maxsize=4)
-def _load_halls(path: Path) -> dict[str, Hall]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        hall["hall_id"]: Hall(hall["hall_id"], hall["name"], hall.get("address", ""), hall.get("hours", ""))
-        for hall in data.get("gov_halls", [])
-    }
+def _halls_of(entry: Entry) -> dict[str, Hall]:
+    """The halls beside the entry's own file, so another content set brings its own halls;
+    an entry built in code (no such file) uses the shipped content's."""
+    own_dir = entry.source.parent
+    return load_halls(own_dir) if (own_dir / HALLS_FILE).is_file() else halls_by_id()

@@ -17,9 +17,6 @@ DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
 DEFAULT_EVAL_DIR = PACKAGE_DIR / "eval"
 DEFAULT_MODEL = "use-multilingual"
 DEFAULT_CACHE_DIR = Path("~/.cache/citizen-assistant/kb").expanduser()
-# The project's copy of the demo city (the sandbox serves the same file): hall ids in
-# guides resolve against it.
-DEMO_CITY_PATH = PACKAGE_DIR.parent / "sandbox" / "demo_city.json"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from knowledge_base.answers import halls_by_id
 from knowledge_base.catalog import Catalog, CatalogError, load_catalog
-from knowledge_base.config import DEFAULT_CONTENT_DIR, DEFAULT_EVAL_DIR, DEMO_CITY_PATH
+from knowledge_base.config import DEFAULT_CONTENT_DIR, DEFAULT_EVAL_DIR
 from knowledge_base.contract_topics import CONTRACT_TOPICS
+from knowledge_base.halls import read_halls
 from knowledge_base.heldout import HeldoutQuestion, heldout_files, load_heldout
 from knowledge_base.text import normalize
 
@@ -31,7 +31,10 @@ def content_problems(content_dir: Path = DEFAULT_CONTENT_DIR, eval_dir: Path = D
             heldout.extend(load_heldout(path))
         except ValueError as error:
             problems.append(str(error))
-    return problems + contract_problems(catalog) + catalog_problems(catalog, known_hall_ids(), heldout)
+    halls, hall_problems = read_halls(content_dir)
+    return (
+        problems + hall_problems + contract_problems(catalog) + catalog_problems(catalog, set(halls), heldout)
+    )
 
 
 def contract_problems(catalog: Catalog) -> list[str]:
@@ -73,6 +76,7 @@ def catalog_problems(
     return problems
 
 
-def known_hall_ids(demo_city_path: Path = DEMO_CITY_PATH) -> set[str]:
-    """Hall ids from the project's copy of the demo city, which the sandbox also serves."""
-    return set(halls_by_id(demo_city_path))
+def known_hall_ids(content_dir: Path = DEFAULT_CONTENT_DIR) -> set[str]:
+    """Hall ids from the content's own halls file (knowledge_base/content/halls.yml)."""
+    halls, _ = read_halls(content_dir)
+    return set(halls)

@@ -80,6 +80,7 @@ def test_materials_and_steps_are_numbered_lists() -> None:
 
 
 def test_where_resolves_hall_ids_to_name_address_and_hours() -> None:
+    """The hall facts come from the knowledge base's own content/halls.yml."""
     hall = halls_by_id()["G01"]
     text = render_entry(ENTRY, "where")
     assert text.startswith("「如何首次申领居民身份证」的办理地点：市政务服务中心公安窗口")
