@@ -45,6 +45,8 @@ LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6)
 # costs the citizen one tap; an honest "not found" on an out-of-scope question is right.
 CLARIFY_HIT_VALUE = 0.5
 SYNTHETIC_PHRASINGS = 3
+PREVIOUS_THRESHOLDS = DecisionThresholds(0.45, 0.06, 0.36, 0.10, 3)
+"""Hand-set on these held-out sets for the previous (TF-IDF-blended) ranking."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             everything.expected,
         ),
         *decision_rows(warm, everything),
+        fixed_threshold_row(
+            "(c) with the previous hand-set thresholds", warm, everything, PREVIOUS_THRESHOLDS
+        ),
     ]
     emit_table(emit, rows)
+    calibration = warm.index_info.calibration
+    if calibration is not None:
+        limits = calibration.thresholds
+        emit()
+        emit(
+            f"Self-calibration ({calibration.questions} leave-one-out questions, max wrong rate "
+            f"{config.calibration.max_wrong_rate:.1%}): answer_score {limits.answer_score}, answer_margin "
+            f"{limits.answer_margin}, unknown_score {limits.unknown_score} (previous hand-set: "
+            f"{PREVIOUS_THRESHOLDS.answer_score}/{PREVIOUS_THRESHOLDS.answer_margin}/{PREVIOUS_THRESHOLDS.unknown_score}); "
+            f"in use: {warm.thresholds}"
+        )
     for name, scored_set in scored.items():
         emit()
         emit(f"### Held-out set {name} only")
@@ -186,13 +202,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def build_retriever(catalog: Catalog, config: RetrieverConfig, cache_dir: Path) -> Retriever:
+    """As the servers build it: self-calibrated thresholds unless the environment pins them."""
     return Retriever(
         catalog,
         shared_encoder(config.model, config.encoder_threads),
         encoder_fingerprint(config.model),
         cache_dir=cache_dir,
+        centroid_weight=config.centroid_weight,
         lexical_weight=config.lexical_weight,
         thresholds=config.thresholds,
+        calibration=config.calibration,
     )
 
 
@@ -276,6 +295,25 @@ def decision_rows(retriever: Retriever, scored: ScoredSet) -> list[Row]:
             wrong_rate=(len(answered) - sum(answered)) / total,
         )
     ]
+
+
+def fixed_threshold_row(
+    name: str, retriever: Retriever, scored: ScoredSet, limits: DecisionThresholds
+) -> Row:
+    """The shipped ranking with other thresholds, replayed over the cached scores."""
+    fused = scored.fused(retriever.lexical_weight)
+    outcome = replay(Ranked.of(fused, scored.expected, limits.clarify_max_options), limits)
+    clarified = max(outcome.clarify, 1e-9)
+    unknown = 1.0 - outcome.answered_correct - outcome.wrong - outcome.clarify
+    return Row(
+        name,
+        *ranking(fused, scored.expected),
+        answered_correct=outcome.answered_correct,
+        clarify_rate=outcome.clarify,
+        clarify_hit=outcome.clarify_hit / clarified,
+        unknown_rate=unknown,
+        wrong_rate=outcome.wrong,
+    )
 
 
 def emit_table(emit: Emit, rows: Sequence[Row]) -> None:

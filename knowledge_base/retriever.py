@@ -1,12 +1,16 @@
 """FAQ retrieval: rank knowledge-base entries for a citizen's question and decide what to say.
 
-Ranking (chosen by measurement, see benchmarks/kb_eval.py): an entry's embedding score
-blends the query's cosine to the centroid of the entry's phrasings (canonical question and
-alternatives) with its cosine to the single closest phrasing; the centroid is a stable
-prototype of the topic, the closest phrasing catches a wording that matches one
-alternative almost verbatim. A char n-gram TF-IDF cosine against all phrasings and
-keywords is blended in: it rewards the rare exact terms ("港澳", "公积金") that decide
-between neighbouring topics.
+Ranking (chosen by measurement on benchmarks/faq_scale.py's dev split and checked with
+benchmarks/kb_eval.py): an entry's embedding score blends the query's cosine to the
+centroid of the entry's phrasings (canonical question and alternatives) with its cosine to
+the single closest phrasing; the centroid is a stable prototype of the topic, the closest
+phrasing catches a wording that matches one alternative almost verbatim. A query-normalised
+char-bigram BM25 score against all phrasings and keywords is blended in: it rewards the rare
+exact terms ("港澳", "公积金") that decide between neighbouring topics, weighted by how rare
+they are in the whole FAQ.
+
+The decision thresholds are calibrated from the content at build time (calibration.py) and
+cached with the embeddings.
 
 Everything built in `__init__` is read-only afterwards, so one instance serves every
 thread of the gateway or the action server.
@@ -23,11 +27,12 @@ from typing import Literal
 
 import numpy as np
 
+from knowledge_base.calibration import Calibration, apply_pinned, calibrated_thresholds
 from knowledge_base.catalog import Catalog, Entry, load_catalog
-from knowledge_base.config import DecisionThresholds, RetrieverConfig
+from knowledge_base.config import CalibrationConfig, DecisionThresholds, RetrieverConfig
 from knowledge_base.embedding_cache import cached_embeddings
 from knowledge_base.encoders import Encoder, encoder_fingerprint, load_encoder
-from knowledge_base.lexical import CharNgramIndex
+from knowledge_base.lexical import CharBm25Index
 from knowledge_base.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -77,6 +82,8 @@ class IndexInfo:
     from_cache: bool
     cache_path: Path | None
     build_seconds: float
+    calibration: Calibration | None = None
+    """None when the thresholds are the configured ones (calibration off or failed)."""
 
 
 class Retriever:
@@ -90,8 +97,13 @@ class Retriever:
         centroid_weight: float = RetrieverConfig.centroid_weight,
         lexical_weight: float = RetrieverConfig.lexical_weight,
         thresholds: DecisionThresholds = DecisionThresholds(),  # noqa: B008  # frozen, safe to share
+        calibration: CalibrationConfig | None = None,
     ) -> None:
-        """`encoder_id` names the encoder's weights in the cache key (see `encoder_fingerprint`)."""
+        """`encoder_id` names the encoder's weights in the cache key (see `encoder_fingerprint`).
+
+        With `calibration` (enabled), the thresholds are calibrated from the content (cached
+        in `cache_dir`), except those named in `calibration.pinned`; without it they are
+        `thresholds` as given."""
         started = time.perf_counter()
         self.catalog = catalog
         self.centroid_weight = centroid_weight
@@ -99,9 +111,22 @@ class Retriever:
         self.thresholds = thresholds
         self._encoder = encoder
         texts, self._first_text_of_entry = _indexed_phrasings(catalog)
+        self._texts = texts
         self._phrasings, cache_path, from_cache = cached_embeddings(texts, encoder_id, cache_dir, self.embed)
         self._centroids = _unit_rows(np.add.reduceat(self._phrasings, self._first_text_of_entry, axis=0))
-        self._lexical = CharNgramIndex([_lexical_document(entry) for entry in catalog])
+        self._lexical = CharBm25Index([self.lexical_document(index) for index in range(len(catalog))])
+        self.index_info = IndexInfo(len(catalog), len(texts), encoder_id, from_cache, cache_path, 0.0)
+        calibrated = None
+        if calibration is not None and calibration.enabled and len(catalog) > 1:
+            try:
+                calibrated = calibrated_thresholds(self, calibration, cache_dir)
+            except (ValueError, MemoryError) as error:
+                # Odd content must not stop the assistant: the configured thresholds still work.
+                logger.warning(
+                    "knowledge base: calibration failed, using the configured thresholds: %s", error
+                )
+        if calibrated is not None:
+            self.thresholds = apply_pinned(calibrated.thresholds, thresholds, calibration.pinned)
         self.index_info = IndexInfo(
             entries=len(catalog),
             texts=len(texts),
@@ -109,8 +134,9 @@ class Retriever:
             from_cache=from_cache,
             cache_path=cache_path,
             build_seconds=time.perf_counter() - started,
+            calibration=calibrated,
         )
-        logger.info("knowledge base index ready: %s", self.index_info)
+        logger.info("knowledge base index ready: %s; thresholds %s", self.index_info, self.thresholds)
 
     @classmethod
     def from_config(cls, config: RetrieverConfig | None = None, catalog: Catalog | None = None) -> Retriever:
@@ -123,7 +149,20 @@ class Retriever:
             centroid_weight=config.centroid_weight,
             lexical_weight=config.lexical_weight,
             thresholds=config.thresholds,
+            calibration=config.calibration,
         )
+
+    def lexical_document(self, index: int, without: int | None = None) -> str:
+        """What the lexical score matches for entry `index`: its phrasings and keywords;
+        `without` (a phrasing's position in the index) leaves one out, for calibration."""
+        entry = self.catalog.entries[index]
+        start = int(self._first_text_of_entry[index])
+        phrasings = [
+            text
+            for offset, text in enumerate(self._texts[start : start + len(entry.phrasings)])
+            if start + offset != without
+        ]
+        return "\n".join([*phrasings, *(normalize(keyword) for keyword in entry.keywords)])
 
     def entry_scores(self, query: str) -> EntryScores:
         text = normalize(query)[:MAX_QUERY_CHARS]
@@ -233,7 +272,3 @@ def _indexed_phrasings(catalog: Catalog) -> tuple[list[str], np.ndarray]:
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-
-
-def _lexical_document(entry: Entry) -> str:
-    return "\n".join(normalize(text) for text in (*entry.phrasings, *entry.keywords))
