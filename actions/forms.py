@@ -6,32 +6,22 @@ the way out, "算了"), and their limits, which come from the environment rather
 
 from __future__ import annotations
 
-import os
+import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.settings import load_settings
+
 STOP_HINT = "（不想办了请回复“算了”）"
+Button = dict[str, str]
 
 
-@dataclass(frozen=True)
-class FormLimits:
-    """Bounds a deployer may tune: how far ahead bookings go, how long free text may be."""
-
-    booking_days_ahead: int
-    text_min_chars: int
-    text_max_chars: int
-
-    @classmethod
-    def from_env(cls) -> FormLimits:
-        return cls(
-            booking_days_ahead=int(os.environ.get("FORM_BOOKING_DAYS_AHEAD", "7")),
-            text_min_chars=int(os.environ.get("FORM_TEXT_MIN_CHARS", "4")),
-            text_max_chars=int(os.environ.get("FORM_TEXT_MAX_CHARS", "500")),
-        )
+def payload(intent: str, entities: dict[str, str]) -> str:
+    """A button's payload: the intent with its entities, so "1" picks exactly what was shown."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
 
 
 def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
@@ -51,7 +41,7 @@ def latest_text(tracker: Tracker) -> str:
 class ValidationBase(FormValidationAction, ABC):
     """Subclasses name their form and add `extract_<slot>` / `validate_<slot>` methods."""
 
-    limits = FormLimits.from_env()
+    limits = load_settings().forms
 
     @abstractmethod
     def name(self) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clients.base import DepartmentError
-from actions.departments import population
+from departments.base import DepartmentError
+from departments.registry import departments
 
 logger = logging.getLogger(__name__)
 ASSISTANT = "我是示例市市民服务助手。"
@@ -30,7 +30,7 @@ class ActionGreet(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            citizen = await population.find_by_channel_user(tracker.sender_id)
+            citizen = await departments().population.find_by_channel_user(tracker.sender_id)
         except DepartmentError as error:
             logger.warning("greeting without a name: %s", error)
             citizen = None

@@ -15,11 +15,12 @@ import argparse
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import sys
 import time
 from dataclasses import dataclass, field
+
+from common.settings import AgentSettings, load_settings
 
 # scrypt cost: ~50 ms and 16 MiB per login on a laptop, which is nothing for a person and
 # a lot for someone guessing passwords from a stolen AGENT_USERS value.
@@ -75,14 +76,18 @@ class AgentAuth:
     cookie_secure: bool = False
 
     @classmethod
-    def from_env(cls) -> AgentAuth:
-        secret = os.environ.get("AGENT_SESSION_SECRET", "")
+    def from_settings(cls, settings: AgentSettings) -> AgentAuth:
+        secret = settings.session_secret
         return cls(
-            users=parse_users(os.environ.get("AGENT_USERS", "")),
+            users=parse_users(settings.users),
             secret=secret.encode("utf-8") if secret else secrets.token_bytes(32),
-            session_seconds=int(float(os.environ.get("AGENT_SESSION_HOURS", "12")) * 3600),
-            cookie_secure=os.environ.get("AGENT_COOKIE_SECURE", "0") == "1",
+            session_seconds=int(settings.session_hours * 3600),
+            cookie_secure=settings.cookie_secure,
         )
+
+    @classmethod
+    def from_env(cls) -> AgentAuth:
+        return cls.from_settings(load_settings().agents)
 
     @property
     def enabled(self) -> bool:

@@ -24,6 +24,7 @@ from bot.rasa_client import RasaClient
 from bot.routes import agent, agent_actions, chat, handoff, kb, ops
 from common.settings import Settings, load_settings
 from common.store import create_store
+from departments.registry import Departments
 from integrations.alipay.channel import mount_alipay
 from integrations.wechat import mount_wechat
 
@@ -43,12 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await rasa.close()
         await store.close()
+        await app.state.departments.aclose()
 
     app = FastAPI(title="示例市市民服务助手", lifespan=lifespan)
     app.state.settings = settings
     app.state.rasa = rasa
     app.state.store = store
-    app.state.agent_auth = AgentAuth.from_env()
+    # One set of department clients (and circuit breakers) for the console and payments alike.
+    app.state.departments = Departments(settings.department_settings)
+    app.state.agent_auth = AgentAuth.from_settings(settings.agents)
     app.state.deliveries = Deliveries()
     brain: Brain = RasaBrain(rasa, store)
     if app.state.agent_auth.enabled:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 
+from common.settings import AgentSettings
 from common.store import KeyValueStore
 
 _PREFIX = "agent-login-failures"
@@ -30,11 +30,11 @@ class LoginLimits:
     window_seconds: float = 15 * 60
 
     @classmethod
-    def from_env(cls) -> LoginLimits:
+    def from_settings(cls, settings: AgentSettings) -> LoginLimits:
         return cls(
-            max_failures_per_user=int(os.environ.get("AGENT_LOGIN_MAX_FAILURES", "5")),
-            max_failures_per_address=int(os.environ.get("AGENT_LOGIN_MAX_FAILURES_PER_IP", "5")),
-            window_seconds=float(os.environ.get("AGENT_LOGIN_LOCK_MINUTES", "15")) * 60,
+            max_failures_per_user=settings.login_max_failures,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            window_seconds=settings.login_lock_minutes * 60,
         )
 
 

@@ -1,27 +1,161 @@
 """Every environment variable the processes read, with defaults that work offline on a laptop.
 
-The README's configuration table mirrors this module; keep them in step.
+This is the only module that reads the environment: each package gets its section of
+`Settings` (departments, forms, agents, channels...) and builds its own objects from it, so a
+deployer finds every knob in one place. The README's configuration table mirrors this module;
+keep them in step.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+class SettingsError(ValueError):
+    """A variable whose value cannot be used; the message names the variable, never a secret."""
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
+class _Environment:
+    """Typed reads of one environment mapping, each failure naming its variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._environ.get(name, default).strip()
+
+    def integer(self, name: str, default: int) -> int:
+        raw = self.text(name, str(default))
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+    def number(self, name: str, default: float) -> float:
+        raw = self.text(name, str(default))
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self._environ.get(name)
+        if raw is None:
+            return default
+        return raw.strip().lower() not in _FALSE_WORDS
+
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """Every non-empty `<prefix>...` variable by its full name."""
+        return {
+            name: value.strip()
+            for name, value in self._environ.items()
+            if name.startswith(prefix) and value.strip()
+        }
+
+    def suffixed(self, suffix: str) -> dict[str, str]:
+        """Every non-empty `<KEY><suffix>` variable as {key in lower case: value}."""
+        return {
+            name.removesuffix(suffix).lower(): value.strip().rstrip("/")
+            for name, value in self._environ.items()
+            if name.endswith(suffix) and value.strip()
+        }
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, str(default)))
+@dataclass(frozen=True)
+class DepartmentSettings:
+    """Where each department's API lives and how patiently it is called.
+
+    A department is found at `<KEY>_API_URL` (WATER_API_URL, HPF_API_URL, CABLE_TV_API_URL...)
+    when set, else at the sandbox address: a new department needs a client, not a setting."""
+
+    default_url: str = "http://127.0.0.1:8100"
+    urls: Mapping[str, str] = field(default_factory=dict)
+    timeout_seconds: float = 3.0
+    read_retries: int = 1
+    breaker_failures: int = 5
+    breaker_reset_seconds: float = 30.0
+
+    def url_for(self, key: str) -> str:
+        return self.urls.get(key.lower(), self.default_url)
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    """Bounds a deployer may tune: how far ahead bookings go, how long free text may be."""
+
+    booking_days_ahead: int = 7
+    text_min_chars: int = 4
+    text_max_chars: int = 500
+
+
+@dataclass(frozen=True)
+class GuideSettings:
+    """kb_wait_seconds: how long one reply waits for a knowledge base still loading; it must
+    stay below RASA_TIMEOUT_SECONDS, or the citizen gets "busy" instead of the polite "not
+    available now". out_of_scope_min_score: Rasa already judged an out_of_scope message
+    off-topic, so the retriever must score at least this to offer choices instead of the
+    out-of-scope answer (weather questions scored up to 0.36 in testing, real ones far above)."""
+
+    kb_wait_seconds: float = 5.0
+    out_of_scope_min_score: float = 0.45
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """The hotline agents' console: accounts, sessions and the login lockout (0 = no limit)."""
+
+    users: str = ""
+    session_secret: str = field(default="", repr=False)
+    session_hours: float = 12.0
+    cookie_secure: bool = False
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 5
+    login_lock_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """An empty token leaves the WeChat channel unconfigured (/wechat answers 503)."""
+
+    token: str = field(default="", repr=False)
+    app_id: str = ""
+    app_secret: str = field(default="", repr=False)
+    encoding_aes_key: str = field(default="", repr=False)
+    api_base: str = "https://api.weixin.qq.com"
+    reply_deadline_seconds: float = 4.0
+    timestamp_window_seconds: float = 300.0
+    max_body_bytes: int = 64 * 1024
+    api_timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class AlipaySettings:
+    """Raw Alipay values; `integrations.alipay.config` checks and parses them (keys, modes).
+    An empty app id leaves the channel and Alipay payment unconfigured."""
+
+    app_id: str = ""
+    app_private_key: str = field(default="", repr=False)
+    public_key: str = field(default="", repr=False)
+    gateway_url: str = ""
+    use_sandbox_gateway: bool = False
+    notify_url: str = ""
+    return_url: str = ""
+    timeout_seconds: str = "5"
+    pay_mode: str = "precreate"
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseSettings:
+    """The KB_* variables by name ({"KB_MODEL": ...}); `knowledge_base.config` owns their
+    meaning and defaults, since they follow the retriever's calibration."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -34,14 +168,33 @@ class Settings:
     rasa_timeout_seconds: float = 10.0
     action_server_url: str = "http://127.0.0.1:5055"
     sandbox_url: str = "http://127.0.0.1:8100"
-    department_timeout_seconds: float = 3.0
+    sandbox_faults_enabled: bool = True
     database_url: str = ""
     redis_url: str = ""
     state_dir: Path = field(default=PROJECT_ROOT / ".run")
+    model_cache_dir: Path = field(default=Path.home() / ".cache" / "citizen-assistant" / "models")
     log_level: str = "INFO"
     hotline: str = "12345"
     handoff_after_failures: int = 2
     handoff_idle_minutes: float = 30.0
+    departments: DepartmentSettings | None = None
+    forms: FormSettings = field(default_factory=FormSettings)
+    guides: GuideSettings = field(default_factory=GuideSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
+    alipay: AlipaySettings = field(default_factory=AlipaySettings)
+    knowledge_base: KnowledgeBaseSettings = field(default_factory=KnowledgeBaseSettings)
+
+    def __post_init__(self) -> None:
+        if self.departments is None:
+            # Departments default to this snapshot's sandbox, so Settings(sandbox_url=...) in a
+            # test points every department there.
+            object.__setattr__(self, "departments", DepartmentSettings(default_url=self.sandbox_url))
+
+    @property
+    def department_settings(self) -> DepartmentSettings:
+        assert self.departments is not None
+        return self.departments
 
     @property
     def sandbox_database_url(self) -> str:
@@ -50,25 +203,77 @@ class Settings:
 
     @property
     def assistant_database_url(self) -> str:
-        """The assistant's own records (account bindings); its tables are prefixed
+        """The assistant's own records (bindings, orders, handoffs); its tables are prefixed
         `assistant_`, so one PostgreSQL database can hold them beside the sandbox's."""
         return self.database_url or f"sqlite:///{self.state_dir / 'assistant.db'}"
 
 
-def load_settings() -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = _Environment(os.environ if environ is None else environ)
+    sandbox_url = env.text("SANDBOX_URL", "http://127.0.0.1:8100").rstrip("/")
     return Settings(
-        gateway_host=_env("GATEWAY_HOST", "0.0.0.0"),
-        gateway_port=_env_int("GATEWAY_PORT", 8000),
-        rasa_url=_env("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_timeout_seconds=_env_float("RASA_TIMEOUT_SECONDS", 10.0),
-        action_server_url=_env("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
-        sandbox_url=_env("SANDBOX_URL", "http://127.0.0.1:8100").rstrip("/"),
-        department_timeout_seconds=_env_float("DEPARTMENT_TIMEOUT_SECONDS", 3.0),
-        database_url=_env("DATABASE_URL", ""),
-        redis_url=_env("REDIS_URL", ""),
-        state_dir=Path(_env("STATE_DIR", str(PROJECT_ROOT / ".run"))),
-        log_level=_env("LOG_LEVEL", "INFO").upper(),
-        hotline=_env("HOTLINE_NUMBER", "12345"),
-        handoff_after_failures=_env_int("HANDOFF_AFTER_FAILURES", 2),
-        handoff_idle_minutes=_env_float("HANDOFF_IDLE_MINUTES", 30.0),
+        gateway_host=env.text("GATEWAY_HOST", "0.0.0.0"),
+        gateway_port=env.integer("GATEWAY_PORT", 8000),
+        rasa_url=env.text("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        rasa_timeout_seconds=env.number("RASA_TIMEOUT_SECONDS", 10.0),
+        action_server_url=env.text("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
+        sandbox_url=sandbox_url,
+        sandbox_faults_enabled=env.flag("SANDBOX_FAULTS_ENABLED", True),
+        database_url=env.text("DATABASE_URL"),
+        redis_url=env.text("REDIS_URL"),
+        state_dir=Path(env.text("STATE_DIR", str(PROJECT_ROOT / ".run"))),
+        model_cache_dir=Path(env.text("MODEL_CACHE_DIR", str(Settings().model_cache_dir))).expanduser(),
+        log_level=env.text("LOG_LEVEL", "INFO").upper(),
+        hotline=env.text("HOTLINE_NUMBER", "12345"),
+        handoff_after_failures=env.integer("HANDOFF_AFTER_FAILURES", 2),
+        handoff_idle_minutes=env.number("HANDOFF_IDLE_MINUTES", 30.0),
+        departments=DepartmentSettings(
+            default_url=sandbox_url,
+            urls=env.suffixed("_API_URL"),
+            timeout_seconds=env.number("DEPARTMENT_TIMEOUT_SECONDS", 3.0),
+            read_retries=env.integer("DEPARTMENT_READ_RETRIES", 1),
+            breaker_failures=env.integer("DEPARTMENT_BREAKER_FAILURES", 5),
+            breaker_reset_seconds=env.number("DEPARTMENT_BREAKER_RESET_SECONDS", 30.0),
+        ),
+        forms=FormSettings(
+            booking_days_ahead=env.integer("FORM_BOOKING_DAYS_AHEAD", 7),
+            text_min_chars=env.integer("FORM_TEXT_MIN_CHARS", 4),
+            text_max_chars=env.integer("FORM_TEXT_MAX_CHARS", 500),
+        ),
+        guides=GuideSettings(
+            kb_wait_seconds=env.number("GUIDES_KB_WAIT_SECONDS", 5.0),
+            out_of_scope_min_score=env.number("GUIDES_OUT_OF_SCOPE_MIN_SCORE", 0.45),
+        ),
+        agents=AgentSettings(
+            users=env.text("AGENT_USERS"),
+            session_secret=env.text("AGENT_SESSION_SECRET"),
+            session_hours=env.number("AGENT_SESSION_HOURS", 12.0),
+            cookie_secure=env.flag("AGENT_COOKIE_SECURE", False),
+            login_max_failures=env.integer("AGENT_LOGIN_MAX_FAILURES", 5),
+            login_max_failures_per_address=env.integer("AGENT_LOGIN_MAX_FAILURES_PER_IP", 5),
+            login_lock_minutes=env.number("AGENT_LOGIN_LOCK_MINUTES", 15.0),
+        ),
+        wechat=WeChatSettings(
+            token=env.text("WECHAT_TOKEN"),
+            app_id=env.text("WECHAT_APP_ID"),
+            app_secret=env.text("WECHAT_APP_SECRET"),
+            encoding_aes_key=env.text("WECHAT_ENCODING_AES_KEY"),
+            api_base=env.text("WECHAT_API_BASE", WeChatSettings.api_base).rstrip("/"),
+            reply_deadline_seconds=env.number("WECHAT_REPLY_DEADLINE_SECONDS", 4.0),
+            timestamp_window_seconds=env.number("WECHAT_TIMESTAMP_WINDOW_SECONDS", 300.0),
+            max_body_bytes=env.integer("WECHAT_MAX_BODY_BYTES", 64 * 1024),
+            api_timeout_seconds=env.number("WECHAT_API_TIMEOUT_SECONDS", 5.0),
+        ),
+        alipay=AlipaySettings(
+            app_id=env.text("ALIPAY_APP_ID"),
+            app_private_key=env.text("ALIPAY_APP_PRIVATE_KEY"),
+            public_key=env.text("ALIPAY_PUBLIC_KEY"),
+            gateway_url=env.text("ALIPAY_GATEWAY_URL"),
+            use_sandbox_gateway=env.flag("ALIPAY_SANDBOX", False),
+            notify_url=env.text("ALIPAY_NOTIFY_URL"),
+            return_url=env.text("ALIPAY_RETURN_URL"),
+            timeout_seconds=env.text("ALIPAY_TIMEOUT_SECONDS", "5"),
+            pay_mode=env.text("ALIPAY_PAY_MODE", "precreate").lower(),
+        ),
+        knowledge_base=KnowledgeBaseSettings(values=env.prefixed("KB_")),
     )

@@ -12,7 +12,7 @@ from common.masking import configure_logging
 from common.settings import Settings, load_settings
 from sandbox import faults
 from sandbox.database import Database
-from sandbox.routers import appointments, complaints, hpf, hrss, population, traffic, utility
+from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, traffic, utility
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="示例市 department sandbox", lifespan=lifespan)
     app.state.database = database
-    for department in (population, utility, hrss, hpf, traffic, appointments, complaints):
+    for department in (population, utility, cable_tv, hrss, hpf, traffic, appointments, complaints):
         app.include_router(department.router)
     faults.install(app)
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.database import create_db_engine
 from common.identity import normalise_plate
 from sandbox.models import (
     Base,
@@ -34,6 +35,9 @@ from sandbox.models import (
 )
 
 DEMO_DATA_PATH = Path(__file__).with_name("demo_city.json")
+# Records added beside the given demo city (which stays byte-identical): one file per
+# department or topic, each with the demo city's keys, merged into it at load time.
+FIXTURES_DIR = Path(__file__).with_name("fixtures")
 
 # Categories beyond the demo data, so every common complaint has a department to go to;
 # "other" goes to the hotline office, which dispatches by hand as a real 12345 centre does.
@@ -59,26 +63,13 @@ EXTRA_COMPLAINT_CATEGORIES = (
 )
 
 
-def create_db_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10)
-
-
-def load_demo_data(path: Path = DEMO_DATA_PATH) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load_demo_data(path: Path = DEMO_DATA_PATH, fixtures_dir: Path = FIXTURES_DIR) -> dict[str, Any]:
+    demo = json.loads(path.read_text(encoding="utf-8"))
+    for fixture in sorted(fixtures_dir.glob("*.json")):
+        for key, records in json.loads(fixture.read_text(encoding="utf-8")).items():
+            if isinstance(records, list):
+                demo[key] = [*demo.get(key, []), *records]
+    return demo
 
 
 def seed(session: Session, demo: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ others share.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -30,6 +29,8 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from common.settings import load_settings
 
 DEFAULT_DELAY_SECONDS = {"slow": 1.0, "timeout": 30.0}
 _DEPARTMENT_PATH = re.compile(r"^/([a-z][a-z0-9_-]*)/v\d+(?:/|$)")
@@ -49,8 +50,7 @@ class FaultIn(BaseModel):
 
 
 def faults_enabled() -> bool:
-    value = os.environ.get("SANDBOX_FAULTS_ENABLED", "true")
-    return value.strip().lower() not in {"false", "0", "no", "off"}
+    return load_settings().sandbox_faults_enabled
 
 
 def department_of(path: str) -> str | None:

@@ -17,6 +17,10 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from common.settings import load_settings  # noqa: E402
+
 MODEL_INPUTS = [
     "config.yml",
     "domain.yml",
@@ -29,8 +33,7 @@ MODELS_DIR = PROJECT_ROOT / "models"
 
 
 def model_cache_dir() -> Path:
-    default = Path.home() / ".cache" / "citizen-assistant" / "models"
-    return Path(os.environ.get("MODEL_CACHE_DIR", str(default)))
+    return load_settings().model_cache_dir
 
 
 def input_files(root: Path = PROJECT_ROOT) -> list[Path]:

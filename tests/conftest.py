@@ -13,6 +13,7 @@ import pytest
 
 from bot.agent_auth import hash_password
 from common.settings import Settings
+from departments.registry import Departments, use_departments
 from sandbox.app import create_app as create_sandbox_app
 from scripts.stack import Stack
 from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, private_pem, public_pem
@@ -72,6 +73,16 @@ def sandbox_url(served_sandbox: str) -> Iterator[str]:
     """The module's sandbox; faults a test armed are disarmed after it."""
     yield served_sandbox
     httpx.delete(f"{served_sandbox}/_faults").raise_for_status()
+
+
+@pytest.fixture
+def departments_on_sandbox(sandbox_url: str) -> Iterator[Departments]:
+    """The process's department registry pointed at the module's sandbox, as the action
+    server's is at its configured addresses; the previous registry comes back afterwards."""
+    registry = Departments.at(sandbox_url)
+    previous = use_departments(registry)
+    yield registry
+    use_departments(previous)
 
 
 @pytest.fixture(scope="session")

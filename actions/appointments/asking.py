@@ -16,10 +16,10 @@ from rasa_sdk.types import DomainDict
 from actions.appointments import replies
 from actions.appointments.directory import all_clinics, clinics_of, find_hall, resource_name
 from actions.appointments.form import HALL_MARK, HINT_MARK, offer_nearest
-from actions.clients.base import DepartmentError
-from actions.departments import appointments
 from actions.forms import STOP_HINT
-from actions.time_words import city_today
+from common.time_words import city_today
+from departments.base import DepartmentError
+from departments.registry import departments
 
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到号源。请稍后再试，或拨打12345。"
@@ -45,7 +45,7 @@ class ActionAskAppointmentResource(Action):
         hospital = tracker.get_slot("appointment_hospital")
         try:
             if hint == HALL_MARK or (hint == "" and tracker.get_slot("appointment_service")):
-                halls = await appointments.halls()
+                halls = await departments().appointments.halls()
                 dispatcher.utter_message(
                     text="去哪个政务大厅？请回复数字：", buttons=replies.hall_buttons(halls)
                 )
@@ -110,7 +110,7 @@ class ActionAskAppointmentTime(Action):
         period = tracker.get_slot("appointment_period")
         today = city_today()
         try:
-            found = await appointments.free_slots(resource, day.isoformat(), period)
+            found = await departments().appointments.free_slots(resource, day.isoformat(), period)
         except DepartmentError as error:
             logger.warning("slots unavailable: %s", error)
             dispatcher.utter_message(text=BUSY)

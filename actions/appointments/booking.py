@@ -14,10 +14,10 @@ from rasa_sdk.types import DomainDict
 from actions.appointments import replies
 from actions.appointments.form import offer_nearest
 from actions.appointments.prepare import FORM_SLOTS
-from actions.clients.appointments import Booking, BookingRequest
-from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
-from actions.departments import appointments
-from actions.time_words import city_today
+from common.time_words import city_today
+from departments.appointments import Booking, BookingRequest
+from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound, idempotency_key
+from departments.registry import departments
 
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，这次没有约上。请稍后再试，或拨打12345。"
@@ -46,7 +46,8 @@ class ActionBookAppointment(Action):
         service = tracker.get_slot("appointment_service")
         day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
         moving = tracker.get_slot("appointment_reschedule")
-        key = replies.booking_key(
+        key = idempotency_key(
+            "appt",
             tracker.sender_id,
             moving,
             resource,
@@ -90,7 +91,7 @@ class ActionBookAppointment(Action):
         moving = tracker.get_slot("appointment_reschedule")
         day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
         if moving:
-            return await appointments.reschedule(moving, day, start, key)
+            return await departments().appointments.reschedule(moving, day, start, key)
         request = BookingRequest(
             resource=tracker.get_slot("appointment_resource"),
             service=tracker.get_slot("appointment_service"),
@@ -100,4 +101,4 @@ class ActionBookAppointment(Action):
             phone=tracker.get_slot("appointment_phone"),
             citizen_id=tracker.get_slot("appointment_citizen_id"),
         )
-        return await appointments.book(request, key)
+        return await departments().appointments.book(request, key)

@@ -6,19 +6,19 @@ import logging
 
 from rasa_sdk import Tracker
 
-from actions.appointments.understanding import typed_phone
-from actions.clients.appointments import Booking
-from actions.clients.base import DepartmentError
-from actions.clients.population import Citizen
-from actions.departments import appointments, population
 from actions.forms import latest_text
+from departments.appointments import Booking
+from departments.base import DepartmentError
+from departments.population import Citizen
+from departments.registry import departments
+from understanding.appointments import typed_phone
 
 logger = logging.getLogger(__name__)
 
 
 async def linked_citizen(sender_id: str) -> Citizen | None:
     try:
-        return await population.find_by_channel_user(sender_id)
+        return await departments().population.find_by_channel_user(sender_id)
     except DepartmentError as error:
         logger.warning("linked citizen unavailable: %s", error)
         return None
@@ -31,7 +31,7 @@ async def active_bookings(tracker: Tracker) -> list[Booking] | None:
     phone = typed_phone(latest_text(tracker), asked=False) or tracker.get_slot("appointment_phone")
     if citizen is None and not phone:
         return None
-    found = await appointments.bookings_of(
+    found = await departments().appointments.bookings_of(
         phone=phone or (citizen.phone if citizen else None),
         citizen_id=citizen.citizen_id if citizen else None,
         only_active=True,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from actions.clients.appointments import Clinic, Hall
-from actions.departments import appointments
+from departments.appointments import Clinic, Hall
+from departments.registry import departments
 
 
 async def all_clinics() -> list[Clinic]:
-    return [clinic for hospital in await appointments.hospitals() for clinic in hospital.clinics]
+    return [
+        clinic for hospital in await departments().appointments.hospitals() for clinic in hospital.clinics
+    ]
 
 
 async def clinics_of(hospital_id: str) -> list[Clinic]:
@@ -19,7 +21,7 @@ async def find_clinic(clinic_id: str) -> Clinic | None:
 
 
 async def find_hall(hall_id: str) -> Hall | None:
-    return next((hall for hall in await appointments.halls() if hall.hall_id == hall_id), None)
+    return next((hall for hall in await departments().appointments.halls() if hall.hall_id == hall_id), None)
 
 
 async def resource_name(resource_id: str, service: str | None = None) -> tuple[str, str | None]:

@@ -27,12 +27,12 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.appointments.understanding import INTERRUPTING_INTENTS, NOT_NAME_INTENTS, typed_name, typed_phone
-from actions.clients.base import DepartmentError
-from actions.departments import appointments
 from actions.forms import ValidationBase, latest_entity_values, latest_text
-from actions.time_words import MORNING, PERIOD_LABELS, city_today, day_label, resolve_date, resolve_time
 from common.identity import is_valid_phone
+from common.time_words import MORNING, PERIOD_LABELS, city_today, day_label, resolve_date, resolve_time
+from departments.base import DepartmentError
+from departments.registry import departments
+from understanding.appointments import INTERRUPTING_INTENTS, NOT_NAME_INTENTS, typed_name, typed_phone
 
 logger = logging.getLogger(__name__)
 HOSPITAL_MARK, HINT_MARK, HALL_MARK = "hospital:", "hint:", "gov_hall"
@@ -136,7 +136,7 @@ class ValidateAppointmentForm(PhoneValidation):
                 tracker, "appointment_resource", f"{HOSPITAL_MARK}{hospital}" if hospital else None
             )
         try:
-            resolution = await appointments.resolve(text)
+            resolution = await departments().appointments.resolve(text)
         except DepartmentError as error:
             logger.warning("could not resolve a clinic now: %s", error)
             return {}
@@ -167,7 +167,7 @@ class ValidateAppointmentForm(PhoneValidation):
         if not value:
             return cleared
         try:
-            free = await appointments.nearest_slots(value, limit=1)
+            free = await departments().appointments.nearest_slots(value, limit=1)
         except DepartmentError as error:
             logger.warning("could not check free places now: %s", error)
             free = None
@@ -235,7 +235,7 @@ class ValidateAppointmentForm(PhoneValidation):
         resource = tracker.get_slot("appointment_resource")
         if resource:
             try:
-                found = await appointments.free_slots(resource, day.isoformat())
+                found = await departments().appointments.free_slots(resource, day.isoformat())
             except DepartmentError as error:
                 logger.warning("could not check the day now: %s", error)
             else:
@@ -276,7 +276,7 @@ class ValidateAppointmentForm(PhoneValidation):
         if not (resource and day):
             return result
         try:
-            found = await appointments.free_slots(resource, day)
+            found = await departments().appointments.free_slots(resource, day)
         except DepartmentError as error:
             logger.warning("could not check the time now: %s", error)
             return result
@@ -334,7 +334,7 @@ async def offer_nearest(
     problem = problem.rstrip("。") + "。"
     after = max(day, today).isoformat() + "T00:00"
     try:
-        nearest = await appointments.nearest_slots(resource, after=after, limit=3)
+        nearest = await departments().appointments.nearest_slots(resource, after=after, limit=3)
     except DepartmentError as error:
         logger.warning("no alternatives now: %s", error)
         nearest = []

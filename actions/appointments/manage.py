@@ -21,11 +21,11 @@ from actions.appointments.services import (
     resource_from_ids,
     service_from_entities,
 )
-from actions.clients.appointments import Booking
-from actions.clients.base import DepartmentError
-from actions.departments import appointments
 from actions.forms import latest_entity_values, latest_text
-from actions.time_words import city_today, resolve_date
+from common.time_words import city_today, resolve_date
+from departments.appointments import Booking
+from departments.base import DepartmentError
+from departments.registry import departments
 from knowledge_base.catalog import Catalog, load_catalog
 from knowledge_base.config import RetrieverConfig
 
@@ -115,7 +115,7 @@ class ActionCancelAppointment(Action):
             )
             return []
         try:
-            cancelled = await appointments.cancel(chosen[0].booking_no)
+            cancelled = await departments().appointments.cancel(chosen[0].booking_no)
         except DepartmentError as error:
             logger.warning("cancel failed: %s", error)
             message = getattr(error, "message", "") or "预约系统繁忙，这次没有取消成功，请稍后再试"

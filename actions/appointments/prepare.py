@@ -11,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.citizen import active_bookings, linked_citizen
-from actions.appointments.understanding import wants_reschedule
-from actions.clients.appointments import Booking
-from actions.clients.base import DepartmentError
 from actions.forms import latest_entity_values, latest_text
+from departments.appointments import Booking
+from departments.base import DepartmentError
+from understanding.appointments import wants_reschedule
 
 logger = logging.getLogger(__name__)
 FORM_SLOTS = (

@@ -6,24 +6,19 @@ the ids, so "1" from a text channel picks exactly what was shown.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 
-from actions.clients.appointments import Booking, Clinic, Hall, Slot
-from actions.time_words import PERIOD_LABELS, day_label
+from actions.forms import Button, payload
 from common.masking import mask_name, mask_phone
+from common.time_words import PERIOD_LABELS, day_label
+from departments.appointment_text import booking_line, bookings_text
+from departments.appointments import Booking, Clinic, Hall, Slot
 
 MAX_SLOT_CHOICES = 6
 BOOKING_TIPS = {
     "hospital": "请带身份证或医保卡，提前15分钟到医院签到。",
     "gov_hall": "请带身份证和办事材料，按预约时段到大厅取号。",
 }
-Button = dict[str, str]
-
-
-def payload(intent: str, entities: dict[str, str]) -> str:
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
 
 
 def slot_button(slot: Slot, today: date, with_day: bool, intent: str = "inform", **extra: str) -> Button:
@@ -106,25 +101,6 @@ def booked_text(booking: Booking, today: date, rescheduled_from: str | None = No
     )
 
 
-def booking_line(booking: Booking, today: date) -> str:
-    day = date.fromisoformat(booking.date)
-    what = (
-        f"{booking.resource_name}（{booking.service_name}）"
-        if booking.service_name
-        else booking.resource_name
-    )
-    return f"{day_label(day, today)} {booking.start} {what}，预约号 {booking.booking_no}"
-
-
-def bookings_text(bookings: list[Booking], today: date) -> str:
-    if not bookings:
-        return "您现在没有待办的预约。要预约请说“预约挂号”或“预约政务大厅”。"
-    lines = [f"您有 {len(bookings)} 个预约："]
-    lines += [f"{index}. {booking_line(booking, today)}" for index, booking in enumerate(bookings, start=1)]
-    lines.append("要取消请说“取消预约”，改时间请说“改到后天”这样。")
-    return "\n".join(lines)
-
-
 def cancel_buttons(bookings: list[Booking], today: date) -> list[Button]:
     return [
         {
@@ -139,8 +115,4 @@ def cancelled_text(booking: Booking, today: date) -> str:
     return f"已取消：{booking_line(booking, today)}。"
 
 
-def booking_key(sender_id: str, *contents: str | None) -> str:
-    """The Idempotency-Key of a booking: the same citizen confirming the same booking twice
-    (a repeated message, a retried request) gets the first booking back, never a second."""
-    text = "\n".join([sender_id, *(value or "" for value in contents)])
-    return "appt-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+__all__ = ["booking_line", "bookings_text"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from actions.clients.appointments import Resolution
+from departments.appointments import Resolution
 
 RESOURCE_ID = re.compile(r"^(H\d{2}-[A-Z]{2,3}|G\d{2})$")
 SERVICE_KEYWORDS = {

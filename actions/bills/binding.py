@@ -9,19 +9,24 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.accounts import BILL_TYPE_NAMES, IDENTIFIER_NAMES, linked_accounts
-from actions.bills.lookup import WrongAccount, fetch_record
 from actions.bills.query import busy_message
-from actions.bindings import binding_store
-from actions.clients.base import DepartmentError
 from actions.forms import latest_entity_values, latest_text
-from common.masking import mask_account
+from departments.accounts import linked_accounts
+from departments.base import DepartmentError
+from departments.bill_types import BILL_TYPES
+from departments.bills import WrongAccount, fetch_record
+from departments.bindings import binding_store
 
 UNBIND_ALL_WORDS = ("全部", "都", "所有")
 
 
 def shown_identifier(bill_type: str, identifier: str) -> str:
-    return identifier if bill_type == "traffic_fine" else mask_account(identifier)
+    return BILL_TYPES[bill_type].shown(identifier)
+
+
+def type_name(bill_type: str) -> str:
+    row = BILL_TYPES.get(bill_type)
+    return row.name if row else bill_type
 
 
 class ActionBindAccount(Action):
@@ -48,9 +53,9 @@ class ActionBindAccount(Action):
             dispatcher.utter_message(text=busy_message(error.department).replace("查不到", "绑定不了"))
             return reset
         await binding_store().bind(tracker.sender_id, bill_type, identifier)
-        name = BILL_TYPE_NAMES[bill_type]
+        name = BILL_TYPES[bill_type].name
         dispatcher.utter_message(
-            text=f"已绑定{IDENTIFIER_NAMES[bill_type]} {shown_identifier(bill_type, identifier)}。"
+            text=f"已绑定{BILL_TYPES[bill_type].identifier_name} {shown_identifier(bill_type, identifier)}。"
             f"以后直接说“查{name}”就行。"
         )
         return reset
@@ -65,7 +70,7 @@ class ActionBindAccount(Action):
         lines = ["您绑定的账户："]
         for bill_type, identifier in {**linked, **bound}.items():
             source = "" if bill_type in bound else "（实名关联）"
-            lines.append(f"{BILL_TYPE_NAMES[bill_type]}：{shown_identifier(bill_type, identifier)}{source}")
+            lines.append(f"{type_name(bill_type)}：{shown_identifier(bill_type, identifier)}{source}")
         if bound:
             lines.append("要解除，请说“解绑”加名称，如“解绑水费”。")
         dispatcher.utter_message(text="\n".join(lines))
@@ -93,7 +98,7 @@ class ActionUnbindAccount(Action):
                 text="要解除哪一个？",
                 buttons=[
                     {
-                        "title": f"{BILL_TYPE_NAMES[t]} {shown_identifier(t, i)}",
+                        "title": f"{type_name(t)} {shown_identifier(t, i)}",
                         "payload": f'/unbind_account{{"bill_type":"{t}"}}',
                     }
                     for t, i in bound.items()
@@ -103,10 +108,10 @@ class ActionUnbindAccount(Action):
         removed = [t for t in named if t in bound]
         for bill_type in removed:
             await store.unbind(tracker.sender_id, bill_type)
-        missing = [BILL_TYPE_NAMES.get(t, t) for t in named if t not in bound]
+        missing = [type_name(t) for t in named if t not in bound]
         parts = []
         if removed:
-            parts.append("已解除绑定：" + "、".join(BILL_TYPE_NAMES[t] for t in removed) + "。")
+            parts.append("已解除绑定：" + "、".join(type_name(t) for t in removed) + "。")
         if missing:
             parts.append("您没有绑定" + "、".join(missing) + "。")
         dispatcher.utter_message(text="".join(parts))

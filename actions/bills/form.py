@@ -14,18 +14,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.accounts import (
-    BILL_TYPES,
-    IDENTIFIER_ENTITIES,
-    IDENTIFIER_HINTS,
-    IDENTIFIER_NAMES,
-    identifier_problem,
-    known_accounts,
-    normalise_identifier,
-)
-from actions.bills.lookup import WrongAccount, fetch_record
-from actions.clients.base import DepartmentError
 from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
+from departments.accounts import known_accounts
+from departments.base import DepartmentError
+from departments.bill_types import BILL_TYPES, names_list
+from departments.bills import WrongAccount, fetch_record
 
 logger = logging.getLogger(__name__)
 ACCOUNT_SLOTS = ["bill_type", "bill_account"]
@@ -34,10 +27,11 @@ LIST_WORDS = ("哪些", "哪几个", "哪个", "什么户号", "列表", "查看
 
 def typed_identifier(tracker: Tracker, bill_type: str) -> str | None:
     """The identifier of this bill type the citizen wrote in their latest message, if any."""
-    for entity in IDENTIFIER_ENTITIES[bill_type]:
+    row = BILL_TYPES[bill_type]
+    for entity in row.identifier_entities:
         values = latest_entity_values(tracker, entity)
         if values:
-            return normalise_identifier(bill_type, values[0])
+            return row.normalise(values[0])
     return None
 
 
@@ -69,8 +63,8 @@ class ValidateBillForm(ValidationBase):
         if typed:
             return {"bill_account": typed}
         if tracker.get_slot("requested_slot") == "bill_account":
-            bare = normalise_identifier(bill_type, latest_text(tracker))
-            if bare and identifier_problem(bill_type, bare) is None:
+            bare = BILL_TYPES[bill_type].normalise(latest_text(tracker))
+            if bare and BILL_TYPES[bill_type].identifier_problem(bare) is None:
                 return {"bill_account": bare}
         if tracker.get_slot("bill_account"):
             return {}
@@ -82,7 +76,7 @@ class ValidateBillForm(ValidationBase):
     ) -> dict[str, Any]:
         if slot_value is None or slot_value in BILL_TYPES:
             return {"bill_type": slot_value}
-        return self.reject(dispatcher, "bill_type", "暂时只能查水费、电费、燃气费、社保、公积金和交通违章。")
+        return self.reject(dispatcher, "bill_type", f"暂时只能查{names_list()}。")
 
     async def validate_bill_account(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -92,7 +86,7 @@ class ValidateBillForm(ValidationBase):
         bill_type = tracker.get_slot("bill_type")
         if bill_type not in BILL_TYPES or not slot_value:
             return {"bill_account": None}
-        problem = identifier_problem(bill_type, str(slot_value))
+        problem = BILL_TYPES[bill_type].identifier_problem(str(slot_value))
         if problem:
             return self.reject(dispatcher, "bill_account", problem)
         if (
@@ -134,8 +128,28 @@ class ActionAskBillAccount(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        bill_type = tracker.get_slot("bill_type")
-        dispatcher.utter_message(
-            text=f"请发您的{IDENTIFIER_NAMES[bill_type]}（{IDENTIFIER_HINTS[bill_type]}）。{STOP_HINT}"
-        )
+        row = BILL_TYPES[tracker.get_slot("bill_type")]
+        dispatcher.utter_message(text=f"请发您的{row.identifier_name}（{row.identifier_hint}）。{STOP_HINT}")
         return []
+
+
+class ActionAskBillType(Action):
+    """The bill types as numbered buttons, from the bill-type table, so a new type needs no
+    change to the domain's responses."""
+
+    def name(self) -> str:
+        return "action_ask_bill_type"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="您要查哪一项？请回复数字：", buttons=bill_type_buttons())
+        return []
+
+
+def bill_type_buttons(intent: str = "inform", only: list[str] | None = None) -> list[dict[str, str]]:
+    chosen = only if only is not None else list(BILL_TYPES)
+    return [
+        {"title": BILL_TYPES[bill_type].name, "payload": f'/{intent}{{"bill_type":"{bill_type}"}}'}
+        for bill_type in chosen
+    ]

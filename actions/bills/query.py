@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,27 +10,32 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.accounts import BILL_TYPE_NAMES, IDENTIFIER_ENTITIES, known_accounts
-from actions.bills.lookup import WrongAccount, bill_answer, overview_line
-from actions.bindings import binding_store
-from actions.clients.base import DepartmentError
+from actions.bills.form import bill_type_buttons
 from actions.forms import latest_entity_values, latest_text
-from actions.time_words import resolve_month
+from common.time_words import city_today, resolve_month
+from departments.accounts import known_accounts
+from departments.base import DepartmentError
+from departments.bill_types import BILL_TYPE_TABLE, BILL_TYPES, IDENTIFIER_ENTITIES
+from departments.bills import WrongAccount, bill_answer, overview_line
+from departments.bindings import binding_store
 
 logger = logging.getLogger(__name__)
-ALL_IDENTIFIER_ENTITIES = {entity for entities in IDENTIFIER_ENTITIES.values() for entity in entities}
 
 
 def busy_message(department: str) -> str:
-    return f"{department}系统繁忙，暂时查不到。请稍后再试，或拨打12345市民服务热线。"
+    """ "供水公司系统繁忙"; a department already called a system is not called one twice."""
+    return f"{department.removesuffix('系统')}系统繁忙，暂时查不到。请稍后再试，或拨打12345市民服务热线。"
 
 
 def inferred_bill_type(tracker: Tracker) -> str | None:
-    """A plate number means traffic fines and a GJJ number the housing fund, even unnamed."""
-    if latest_entity_values(tracker, "plate_number"):
-        return "traffic_fine"
-    if any(value.upper().startswith("GJJ") for value in latest_entity_values(tracker, "account_number")):
-        return "housing_fund"
+    """A plate number means traffic fines, a GJJ number the housing fund, a CATV number cable
+    TV, even unnamed (the bill-type table says which)."""
+    accounts = [value.upper() for value in latest_entity_values(tracker, "account_number")]
+    for row in BILL_TYPE_TABLE:
+        if row.implied_by_entity and latest_entity_values(tracker, row.implied_by_entity):
+            return row.id
+        if row.account_prefix and any(value.startswith(row.account_prefix) for value in accounts):
+            return row.id
     return None
 
 
@@ -45,11 +49,11 @@ class ActionPrepareBillQuery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        period = resolve_month(latest_text(tracker), date.today())
+        period = resolve_month(latest_text(tracker), city_today())
         named = latest_entity_values(tracker, "bill_type")
         bill_type = named[-1] if named else inferred_bill_type(tracker)
         is_follow_up = period is not None or any(
-            latest_entity_values(tracker, entity) for entity in ALL_IDENTIFIER_ENTITIES
+            latest_entity_values(tracker, entity) for entity in IDENTIFIER_ENTITIES
         )
         if bill_type is None and is_follow_up:
             bill_type = tracker.get_slot("bill_type")
@@ -74,7 +78,7 @@ class ActionQueryBill(Action):
             await overview(dispatcher, tracker.sender_id)
             return reset
         try:
-            answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), date.today())
+            answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), city_today())
         except WrongAccount as wrong:
             dispatcher.utter_message(text=wrong.message)
             return reset
@@ -85,7 +89,8 @@ class ActionQueryBill(Action):
         known = await known_accounts(tracker.sender_id)
         if known.get(bill_type) != identifier:
             await binding_store().bind(tracker.sender_id, bill_type, identifier)
-            answer += f"\n已帮您记住这个号，下次直接说“查{BILL_TYPE_NAMES[bill_type]}”就行（回复“解绑{BILL_TYPE_NAMES[bill_type]}”可取消）。"
+            name = BILL_TYPES[bill_type].name
+            answer += f"\n已帮您记住这个号，下次直接说“查{name}”就行（回复“解绑{name}”可取消）。"
         dispatcher.utter_message(text=answer)
         return reset
 
@@ -108,7 +113,7 @@ async def overview(dispatcher: CollectingDispatcher, sender_id: str, shown: str 
     for the details; with none known, the bill types to choose from."""
     known = {t: i for t, i in (await known_accounts(sender_id)).items() if t != shown}
     if not known:
-        dispatcher.utter_message(response="utter_ask_bill_type")
+        dispatcher.utter_message(text="您要查哪一项？请回复数字：", buttons=bill_type_buttons())
         return
     lines = ["您名下的其他账单：" if shown else "您名下的账单："]
     for bill_type, identifier in known.items():
@@ -116,14 +121,11 @@ async def overview(dispatcher: CollectingDispatcher, sender_id: str, shown: str 
             lines.append(await overview_line(bill_type, identifier))
         except (DepartmentError, WrongAccount) as error:
             logger.warning("overview line failed: %s", error)
-            lines.append(f"{BILL_TYPE_NAMES[bill_type]}：暂时查不到，请稍后再试")
+            lines.append(f"{BILL_TYPES[bill_type].name}：暂时查不到，请稍后再试")
     dispatcher.utter_message(
         text="\n".join(lines) + "\n要看哪一项的详情？",
         buttons=[
-            {
-                "title": f"{BILL_TYPE_NAMES[bill_type]}详情",
-                "payload": f'/query_bill{{"bill_type":"{bill_type}"}}',
-            }
-            for bill_type in known
+            {**button, "title": f"{button['title']}详情"}
+            for button in bill_type_buttons("query_bill", list(known))
         ],
     )

@@ -11,11 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.citizen import linked_citizen
-from actions.clients.base import DepartmentError, DepartmentRejected
-from actions.clients.complaints import ComplaintDraft
 from actions.complaints import replies
 from actions.complaints.form import FORM_SLOTS
-from actions.departments import complaints
+from departments.base import DepartmentError, DepartmentRejected, idempotency_key
+from departments.complaints import ComplaintDraft
+from departments.registry import departments
 
 logger = logging.getLogger(__name__)
 NOT_FILED = "12345工单系统繁忙，您的投诉还没有提交成功。请稍后再说一次，或直接拨打12345。"
@@ -61,11 +61,17 @@ class ActionFileComplaint(Action):
             contact_phone=None if anonymous else contact,
             anonymous=anonymous,
         )
-        key = replies.complaint_key(
-            tracker.sender_id, draft.description, draft.category, draft.location, contact, citizen_id
+        key = idempotency_key(
+            "complaint",
+            tracker.sender_id,
+            draft.description,
+            draft.category,
+            draft.location,
+            contact,
+            citizen_id,
         )
         try:
-            ticket = await complaints.file(draft, key)
+            ticket = await departments().complaints.file(draft, key)
         except DepartmentRejected as rejected:
             logger.info("complaint refused: %s", rejected.code)
             dispatcher.utter_message(text=f"没有提交成功：{rejected.message}。")

@@ -11,13 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.citizen import linked_citizen
-from actions.appointments.understanding import typed_phone
-from actions.clients.base import DepartmentError, DepartmentRejected, RecordNotFound
-from actions.clients.complaints import Ticket
 from actions.complaints import replies
-from actions.complaints.understanding import rating_of, ticket_of
-from actions.departments import complaints
 from actions.forms import latest_entity_values, latest_text
+from departments.base import DepartmentError, DepartmentRejected, RecordNotFound, idempotency_key
+from departments.complaints import Ticket
+from departments.registry import departments
+from understanding.appointments import typed_phone
+from understanding.complaints import rating_of, ticket_of
 
 logger = logging.getLogger(__name__)
 BUSY = "12345工单系统繁忙，暂时查不到。请稍后再试，或拨打12345。"
@@ -41,7 +41,9 @@ async def citizens_tickets(tracker: Tracker) -> list[Ticket] | None:
     )
     if citizen is None and not phone:
         return None
-    return await complaints.tickets_of(citizen_id=citizen.citizen_id if citizen else None, phone=phone)
+    return await departments().complaints.tickets_of(
+        citizen_id=citizen.citizen_id if citizen else None, phone=phone
+    )
 
 
 class ActionQueryComplaint(Action):
@@ -54,7 +56,7 @@ class ActionQueryComplaint(Action):
         ticket_id = named_ticket(tracker)
         try:
             if ticket_id:
-                return self._show(dispatcher, await complaints.ticket(ticket_id))
+                return self._show(dispatcher, await departments().complaints.ticket(ticket_id))
             tickets = await citizens_tickets(tracker)
         except RecordNotFound:
             dispatcher.utter_message(text="没有找到这个工单，请核对工单号。")
@@ -67,7 +69,7 @@ class ActionQueryComplaint(Action):
             remembered = tracker.get_slot("complaint_ticket")
             if remembered:
                 try:
-                    return self._show(dispatcher, await complaints.ticket(remembered))
+                    return self._show(dispatcher, await departments().complaints.ticket(remembered))
                 except DepartmentError as error:
                     logger.warning("ticket unavailable: %s", error)
             dispatcher.utter_message(text=ASK_TICKET)
@@ -106,7 +108,7 @@ class ActionRateService(Action):
                     return []
                 ticket_id = open_ones[0].ticket_id
             if score is None or not 1 <= score <= 5:
-                ticket = await complaints.ticket(ticket_id)
+                ticket = await departments().complaints.ticket(ticket_id)
                 if not ticket.can_be_rated:
                     dispatcher.utter_message(text=replies.ticket_text(ticket))
                     return [SlotSet("complaint_ticket", ticket_id)]
@@ -115,8 +117,8 @@ class ActionRateService(Action):
                     buttons=replies.rating_buttons(ticket_id),
                 )
                 return [SlotSet("complaint_ticket", ticket_id)]
-            key = replies.complaint_key(tracker.sender_id, "rating", ticket_id, str(score))
-            rated = await complaints.rate(ticket_id, score, key)
+            key = idempotency_key("complaint", tracker.sender_id, "rating", ticket_id, str(score))
+            rated = await departments().complaints.rate(ticket_id, score, key)
         except RecordNotFound:
             dispatcher.utter_message(text="没有找到这个工单，请核对工单号。")
             return []

@@ -17,16 +17,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.appointments.asking import FixedQuestion
 from actions.appointments.form import changed, intent_of, is_interruption, set_this_turn
-from actions.appointments.understanding import typed_phone
 from actions.bills.query import busy_message
-from actions.clients.base import DepartmentError
-from actions.clients.complaints import ComplaintCategory
 from actions.complaints import replies
-from actions.complaints.categories import rank_categories
-from actions.complaints.understanding import description_of, location_of, wants_anonymity
-from actions.departments import complaints
 from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
 from common.identity import is_valid_phone
+from departments.base import DepartmentError
+from departments.complaints import ComplaintCategory
+from departments.registry import departments
+from understanding.appointments import typed_phone
+from understanding.complaint_categories import rank_categories
+from understanding.complaints import description_of, location_of, wants_anonymity
 
 logger = logging.getLogger(__name__)
 FORM_SLOTS = (
@@ -40,7 +40,7 @@ FORM_SLOTS = (
 
 async def categories_or_none() -> list[ComplaintCategory] | None:
     try:
-        return await complaints.categories()
+        return await departments().complaints.categories()
     except DepartmentError as error:
         logger.warning("complaint categories unavailable: %s", error)
         return None

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from actions.clients.complaints import ComplaintCategory, Ticket
+from actions.forms import Button, payload
 from common.masking import mask_phone
+from departments.complaints import ComplaintCategory, Ticket
 
 MAX_ALTERNATIVES = 2
 ANONYMOUS = "anonymous"
 OTHER_CATEGORY = "other"
 RATING_LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
-Button = dict[str, str]
-
-
-def payload(intent: str, entities: dict[str, str]) -> str:
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
 
 
 def contact_label(contact: str | None, linked_phone: str | None) -> str:
@@ -115,10 +108,3 @@ def ticket_buttons(tickets: list[Ticket]) -> list[Button]:
 
 def rated_text(ticket: Ticket) -> str:
     return f"感谢您的评价！工单 {ticket.ticket_id} 评为 {ticket.satisfaction} 分。"
-
-
-def complaint_key(sender_id: str, *contents: str | None) -> str:
-    """Idempotency-Key of a ticket: the same citizen sending the same complaint again gets
-    the ticket already filed, never a second one."""
-    text = "\n".join([sender_id, *(value or "" for value in contents)])
-    return "complaint-" + hashlib.sha256(text.encode()).hexdigest()[:40]

@@ -11,7 +11,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guides import knowledge
-from actions.guides.config import GuidesConfig
 from actions.guides.replies import (
     CLARIFY_TEXT,
     HUMAN_BUTTON,
@@ -22,6 +21,7 @@ from actions.guides.replies import (
     entry_reply,
 )
 from actions.guides.understanding import is_follow_up
+from common.settings import load_settings
 from knowledge_base.catalog import Entry
 
 LAST_TOPIC_SLOT = "guide_kb_id"
@@ -62,7 +62,7 @@ async def answer_question(
     if (
         decision.kind == "clarify"
         and offered
-        and (not off_topic or decision.top_score >= GuidesConfig.from_env().out_of_scope_min_score)
+        and (not off_topic or decision.top_score >= load_settings().guides.out_of_scope_min_score)
     ):
         dispatcher.utter_message(text=CLARIFY_TEXT, buttons=entry_buttons(offered))
         return []

@@ -13,7 +13,7 @@ import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from actions.guides.config import GuidesConfig
+from common.settings import load_settings
 from knowledge_base.catalog import Catalog, CatalogError, Entry, load_catalog
 from knowledge_base.config import RetrieverConfig, ServiceConfig
 from knowledge_base.life_events import LifeEvent, life_events
@@ -70,7 +70,7 @@ def life_event_bundles() -> dict[str, LifeEvent]:
 
 async def decide(text: str) -> Decision:
     """The retriever's answer / clarify / unknown for a free question, off the event loop."""
-    wait_seconds = GuidesConfig.from_env().kb_wait_seconds
+    wait_seconds = load_settings().guides.kb_wait_seconds
     loader = shared_retriever()
     try:
         return await asyncio.to_thread(lambda: loader.get(wait_seconds).decide(text))

@@ -8,16 +8,14 @@ looks at it, so a citizen is never stuck with a silent bot after an agent went h
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, func, select, update
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sandbox.database import create_db_engine
+from common.database import AssistantBase, AssistantStore
 
 QUEUED, CLAIMED, CLOSED = "queued", "claimed", "closed"
 OPEN_STATES = (QUEUED, CLAIMED)
@@ -25,11 +23,7 @@ CITIZEN, BOT, AGENT, SYSTEM = "citizen", "bot", "agent", "system"
 MAX_TEXT_CHARS = 2000
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class HandoffRow(_Base):
+class HandoffRow(AssistantBase):
     __tablename__ = "assistant_handoffs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -44,7 +38,7 @@ class HandoffRow(_Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class MessageRow(_Base):
+class MessageRow(AssistantBase):
     __tablename__ = "assistant_handoff_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -144,63 +138,58 @@ def _message(row: MessageRow) -> Message:
     return Message(row.id, row.author, row.agent, row.text, _aware(row.created_at))
 
 
-class HandoffDesk:
+class HandoffDesk(AssistantStore):
     """Every method is async and runs its SQL in a thread, so a slow database slows only
     the chats that are handed off."""
 
-    def __init__(self, database_url: str, idle_minutes: float) -> None:
-        self._database_url = database_url
+    tables = (HandoffRow, MessageRow)
+
+    def __init__(self, database_url: str, idle_minutes: float = 30.0) -> None:
+        super().__init__(database_url)
         self._idle = timedelta(minutes=idle_minutes)
 
-    @cached_property
-    def _sessions(self) -> sessionmaker[Session]:
-        """Connects on first use, so a database that is down only affects handoffs."""
-        engine = create_db_engine(self._database_url)
-        _Base.metadata.create_all(engine)
-        return sessionmaker(engine, expire_on_commit=False)
-
     async def open_for(self, sender: str) -> Handoff | None:
-        return await asyncio.to_thread(self._open_for, sender)
+        return await self._run(self._open_for, sender)
 
     async def open(self, sender: str, reason: str, transcript: list[Turn]) -> tuple[Handoff, bool]:
         """The sender's open handoff, or a new queued one with the transcript so far; the flag
         says whether it is new."""
-        return await asyncio.to_thread(self._open, sender, reason, transcript)
+        return await self._run(self._open, sender, reason, transcript)
 
     async def add(self, handoff: Handoff, author: str, text: str, agent: str | None = None) -> Message:
-        return await asyncio.to_thread(self._add, handoff, author, text, agent)
+        return await self._run(self._add, handoff, author, text, agent)
 
     async def queue(self) -> list[dict[str, Any]]:
         """Open handoffs, oldest first, each with its latest message and unanswered count."""
-        return await asyncio.to_thread(self._queue)
+        return await self._run(self._queue)
 
     async def find(self, handoff_id: int) -> Handoff | None:
-        found = await asyncio.to_thread(self._get, handoff_id, None)
+        found = await self._run(self._get, handoff_id, None)
         return found[0] if found else None
 
     async def get(self, handoff_id: int, after: int = 0) -> tuple[Handoff, list[Message]] | None:
         """The handoff and its messages after message `after`."""
-        return await asyncio.to_thread(self._get, handoff_id, after)
+        return await self._run(self._get, handoff_id, after)
 
     async def claim(self, handoff_id: int, agent: str) -> tuple[Handoff, bool] | None:
         """The handoff now owned by `agent` and whether this call claimed it (claiming one's
         own again is fine); None when it does not exist; HandoffConflict when another agent
         owns it or it is closed."""
-        return await asyncio.to_thread(self._claim, handoff_id, agent)
+        return await self._run(self._claim, handoff_id, agent)
 
     async def close(self, handoff_id: int, closed_by: str) -> Handoff | None:
         """Closes an open handoff; None when it does not exist or was already closed."""
-        return await asyncio.to_thread(self._close, handoff_id, closed_by)
+        return await self._run(self._close, handoff_id, closed_by)
 
     async def position(self, handoff: Handoff) -> int:
         """How many live queued chats are there before this one (0: it is next); one left idle
         past the limit does not count, though nobody has looked at it to close it yet."""
-        return await asyncio.to_thread(self._position, handoff)
+        return await self._run(self._position, handoff)
 
     async def updates(self, sender: str, after: int) -> tuple[Handoff | None, list[Message], int]:
         """What agents and the system said to this sender after message `after`, the open
         handoff if any, and the cursor to ask from next time."""
-        return await asyncio.to_thread(self._updates, sender, after)
+        return await self._run(self._updates, sender, after)
 
     def _open_for(self, sender: str) -> Handoff | None:
         with self._sessions.begin() as session:

@@ -9,13 +9,10 @@ whoever maintains the knowledge base.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,30 +20,27 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy import Boolean, DateTime, Integer, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from actions.appointments.understanding import typed_phone
-from actions.clients.base import DepartmentError
-from actions.clients.complaints import ComplaintCategory
-from actions.complaints.categories import rank_categories
-from actions.complaints.understanding import location_of
-from actions.departments import Departments
 from bot.agent_auth import COOKIE_NAME, AgentAuth
+from bot.agent_feedback import MAX_TEXT_CHARS, FeedbackStore
 from bot.login_limit import LoginLimiter, LoginLimits
 from bot.routes import chat, kb
-from common.masking import mask_ip, mask_name, mask_text
+from common.masking import mask_ip, mask_name
+from departments.base import DepartmentError
+from departments.complaints import ComplaintCategory
+from departments.registry import Departments, departments
 from knowledge_base.answers import render_entry
 from knowledge_base.config import ServiceConfig
 from knowledge_base.loader import BackgroundRetriever, RetrieverUnavailable
-from sandbox.database import create_db_engine
+from understanding.appointments import typed_phone
+from understanding.complaint_categories import rank_categories
+from understanding.complaints import location_of
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SUGGESTIONS = 3
 GUIDE_PARTS = ("materials", "steps", "fee", "where", "hours")
-MAX_TEXT_CHARS = 2000
 NOT_CONFIGURED = "坐席功能未配置。"
 LOGIN_REQUIRED = "请先登录坐席账号。"
 LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
@@ -84,72 +78,6 @@ class AgentRoute(APIRoute):
         return guarded
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class Feedback(_Base):
-    __tablename__ = "assistant_agent_feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    agent: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(String(MAX_TEXT_CHARS))
-    suggestion_id: Mapped[str] = mapped_column(String(160))
-    helpful: Mapped[bool] = mapped_column(Boolean)
-
-
-class FeedbackStore:
-    """Agents' verdicts on suggestions, in the assistant's database; identifiers are masked,
-    because the list serves knowledge-base editors, who need the wording, not the caller."""
-
-    def __init__(self, database_url: str) -> None:
-        self._database_url = database_url
-
-    @cached_property
-    def _sessions(self) -> sessionmaker:
-        """Connects on first use, so a database that is down only affects the feedback routes."""
-        engine = create_db_engine(self._database_url)
-        _Base.metadata.create_all(engine)
-        return sessionmaker(engine)
-
-    def _add(self, agent: str, text: str, suggestion_id: str, helpful: bool) -> None:
-        row = Feedback(
-            created_at=datetime.now(UTC),
-            agent=agent,
-            text=mask_text(text),
-            suggestion_id=suggestion_id,
-            helpful=helpful,
-        )
-        with self._sessions.begin() as session:
-            session.add(row)
-
-    def _bad(self, limit: int) -> list[dict[str, Any]]:
-        statement = (
-            select(Feedback)
-            .where(Feedback.helpful.is_(False))
-            .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-            .limit(limit)
-        )
-        with self._sessions() as session:
-            return [
-                {
-                    "text": row.text,
-                    "suggestion_id": row.suggestion_id,
-                    "agent": row.agent,
-                    "created_at": row.created_at.isoformat(),
-                }
-                for row in session.scalars(statement)
-            ]
-
-    async def add(self, agent: str, text: str, suggestion_id: str, helpful: bool) -> None:
-        await asyncio.to_thread(self._add, agent, text, suggestion_id, helpful)
-
-    async def bad(self, limit: int) -> list[dict[str, Any]]:
-        """Questions whose suggestion was marked wrong, most recent first."""
-        return await asyncio.to_thread(self._bad, limit)
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.agent_feedback = FeedbackStore(app.state.settings.assistant_database_url)
@@ -173,24 +101,20 @@ def current_agent(request: Request) -> str:
 Agent = Annotated[str, Depends(current_agent)]
 
 
-def departments(request: Request) -> Departments:
-    """The gateway's own department clients (and circuit breakers), made on first use for the
-    sandbox address this gateway was configured with."""
-    state = request.app.state
-    if getattr(state, "departments", None) is None:
-        state.departments = Departments.at(state.settings.sandbox_url)
-    return state.departments
+def agent_departments(request: Request) -> Departments:
+    """The gateway's department clients (and circuit breakers), shared with its payments."""
+    return getattr(request.app.state, "departments", None) or departments()
 
 
 def login_limiter(request: Request) -> LoginLimiter:
     """Counts in the gateway's shared store, so every worker locks out the same guesser."""
     state = request.app.state
     if getattr(state, "login_limiter", None) is None:
-        state.login_limiter = LoginLimiter(state.store, LoginLimits.from_env())
+        state.login_limiter = LoginLimiter(state.store, LoginLimits.from_settings(state.settings.agents))
     return state.login_limiter
 
 
-AgentDepartments = Annotated[Departments, Depends(departments)]
+AgentDepartments = Annotated[Departments, Depends(agent_departments)]
 
 
 class LoginRequest(BaseModel):

@@ -14,20 +14,19 @@ import logging
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from actions.appointments.replies import bookings_text
-from actions.bills.accounts import BILL_TYPES, identifier_problem, normalise_identifier
-from actions.bills.lookup import WrongAccount, bill_answer
-from actions.clients.base import DepartmentError, DepartmentRejected
-from actions.clients.complaints import ComplaintDraft
-from actions.complaints.replies import complaint_key
-from actions.forms import FormLimits
-from actions.time_words import city_today
 from bot.routes.agent import MAX_TEXT_CHARS, Agent, AgentDepartments, AgentRoute
 from common.identity import is_valid_phone
+from common.time_words import city_today
+from departments.appointment_text import bookings_text
+from departments.base import DepartmentError, DepartmentRejected
+from departments.base import idempotency_key as write_key
+from departments.bill_types import BILL_TYPES
+from departments.bills import WrongAccount, bill_answer
+from departments.complaints import ComplaintDraft
 
 logger = logging.getLogger(__name__)
 INVALID_PHONE = "手机号格式不对，应为11位手机号。"
@@ -91,6 +90,7 @@ async def complaint_categories(_agent: Agent, clients: AgentDepartments) -> dict
 @router.post("/api/agent/complaints", status_code=201, response_model=None)
 async def file_complaint(
     body: ComplaintRequest,
+    request: Request,
     agent: Agent,
     clients: AgentDepartments,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
@@ -100,7 +100,7 @@ async def file_complaint(
     corrected form filed again is a new one."""
     content = body.content.strip()
     phone = _compact_phone(body.phone)
-    if len(content) < FormLimits.from_env().text_min_chars:
+    if len(content) < request.app.state.settings.forms.text_min_chars:
         return _problem(422, "content_too_short", CONTENT_TOO_SHORT)
     if phone is None and not body.anonymous:
         return _problem(422, "contact_missing", PHONE_OR_ANONYMOUS)
@@ -114,7 +114,8 @@ async def file_complaint(
         contact_phone=phone,
         anonymous=body.anonymous,
     )
-    key = complaint_key(
+    key = write_key(
+        "complaint",
         f"agent:{agent}",
         idempotency_key,
         draft.category,
@@ -149,8 +150,9 @@ async def lookup_bill(
     department does not know (or that belongs to another bill type)."""
     if body.bill_type not in BILL_TYPES:
         return _problem(422, "unknown_bill_type", UNKNOWN_BILL_TYPE)
-    identifier = normalise_identifier(body.bill_type, body.account)
-    problem = identifier_problem(body.bill_type, identifier)
+    row = BILL_TYPES[body.bill_type]
+    identifier = row.normalise(body.account)
+    problem = row.identifier_problem(identifier)
     if problem:
         return _problem(422, "invalid_account", _sentence(problem))
     try:
@@ -179,3 +181,19 @@ async def lookup_bookings(
     today = city_today()
     upcoming = [booking for booking in bookings if booking.date >= today.isoformat()]
     return {"found": bool(upcoming), "count": len(upcoming), "text": bookings_text(upcoming, today)}
+
+
+@router.get("/api/agent/bill-types")
+async def bill_types(_agent: Agent) -> dict[str, list[dict[str, str]]]:
+    """What the console's bill lookup offers, from the one bill-type table."""
+    return {
+        "bill_types": [
+            {
+                "bill_type": row.id,
+                "name": row.name,
+                "identifier": row.identifier_name,
+                "hint": row.identifier_hint,
+            }
+            for row in BILL_TYPES.values()
+        ]
+    }

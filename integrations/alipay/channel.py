@@ -164,7 +164,9 @@ def mount_alipay(
             api,
             brain,
             store,
-            build_payment_service(config, api, getattr(app.state, "settings", None)),
+            build_payment_service(
+                config, api, getattr(app.state, "settings", None), getattr(app.state, "departments", None)
+            ),
             deliveries,
         )
     app.include_router(create_router(channel))

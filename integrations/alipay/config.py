@@ -1,4 +1,4 @@
-"""Alipay settings from the environment, checked once at startup.
+"""Alipay settings (read in `common.settings`), checked once at startup.
 
 Keys are accepted as PEM text, as a path to a PEM file, or as the bare base64 body the
 Alipay console shows; a key that cannot be read stops startup with the variable's name
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Literal
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+from common.settings import AlipaySettings, load_settings
 
 PRODUCTION_GATEWAY = "https://openapi.alipay.com/gateway.do"
 SANDBOX_GATEWAY = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
@@ -117,15 +118,13 @@ def load_public_key(variable: str, value: str) -> RSAPublicKey:
     return key
 
 
-def _required(variable: str) -> str:
-    value = os.environ.get(variable, "").strip()
+def _required(variable: str, value: str) -> str:
     if not value:
         raise AlipayConfigError(f"{variable} must be set when ALIPAY_APP_ID is set")
     return value
 
 
-def _timeout() -> float:
-    raw = os.environ.get("ALIPAY_TIMEOUT_SECONDS", "5")
+def _timeout(raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
@@ -135,27 +134,29 @@ def _timeout() -> float:
     return value
 
 
-def _pay_mode() -> PayMode:
-    mode = os.environ.get("ALIPAY_PAY_MODE", "precreate").strip().lower()
+def _pay_mode(mode: str) -> PayMode:
     if mode not in ("precreate", "wap"):
         raise AlipayConfigError("ALIPAY_PAY_MODE must be precreate or wap")
     return "wap" if mode == "wap" else "precreate"
 
 
-def load_alipay_config() -> AlipayConfig | None:
+def load_alipay_config(settings: AlipaySettings | None = None) -> AlipayConfig | None:
     """None when ALIPAY_APP_ID is unset: the channel is simply not offered."""
-    app_id = os.environ.get("ALIPAY_APP_ID", "").strip()
-    if not app_id:
+    settings = settings or load_settings().alipay
+    if not settings.app_id:
         return None
-    sandbox = os.environ.get("ALIPAY_SANDBOX", "").strip().lower() in {"1", "true", "yes", "on"}
-    default_gateway = SANDBOX_GATEWAY if sandbox else PRODUCTION_GATEWAY
+    default_gateway = SANDBOX_GATEWAY if settings.use_sandbox_gateway else PRODUCTION_GATEWAY
     return AlipayConfig(
-        app_id=app_id,
-        app_private_key=load_private_key("ALIPAY_APP_PRIVATE_KEY", _required("ALIPAY_APP_PRIVATE_KEY")),
-        alipay_public_key=load_public_key("ALIPAY_PUBLIC_KEY", _required("ALIPAY_PUBLIC_KEY")),
-        gateway_url=os.environ.get("ALIPAY_GATEWAY_URL", "").strip() or default_gateway,
-        notify_url=os.environ.get("ALIPAY_NOTIFY_URL", "").strip(),
-        return_url=os.environ.get("ALIPAY_RETURN_URL", "").strip(),
-        timeout_seconds=_timeout(),
-        pay_mode=_pay_mode(),
+        app_id=settings.app_id,
+        app_private_key=load_private_key(
+            "ALIPAY_APP_PRIVATE_KEY", _required("ALIPAY_APP_PRIVATE_KEY", settings.app_private_key)
+        ),
+        alipay_public_key=load_public_key(
+            "ALIPAY_PUBLIC_KEY", _required("ALIPAY_PUBLIC_KEY", settings.public_key)
+        ),
+        gateway_url=settings.gateway_url or default_gateway,
+        notify_url=settings.notify_url,
+        return_url=settings.return_url,
+        timeout_seconds=_timeout(settings.timeout_seconds),
+        pay_mode=_pay_mode(settings.pay_mode),
     )

@@ -6,15 +6,14 @@ are separate processes, so this table is the record both of them share.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, String, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.database import create_db_engine
+from common.database import AssistantBase, AssistantStore
 
 CREATED = "created"
 PAID = "paid"
@@ -22,11 +21,7 @@ CONFLICT = "conflict"
 CLOSED = "closed"
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class PaymentOrderRow(_Base):
+class PaymentOrderRow(AssistantBase):
     __tablename__ = "assistant_payment_orders"
 
     out_trade_no: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -72,11 +67,8 @@ def _order(row: PaymentOrderRow) -> PaymentOrder:
     )
 
 
-class OrderStore:
-    def __init__(self, database_url: str) -> None:
-        self._engine = create_db_engine(database_url)
-        _Base.metadata.create_all(self._engine)
-        self._sessions = sessionmaker(self._engine)
+class OrderStore(AssistantStore):
+    tables = (PaymentOrderRow,)
 
     def _get(self, out_trade_no: str) -> PaymentOrder | None:
         with self._sessions() as session:
@@ -135,16 +127,13 @@ class OrderStore:
             return result.rowcount == 1
 
     async def get(self, out_trade_no: str) -> PaymentOrder | None:
-        return await asyncio.to_thread(self._get, out_trade_no)
+        return await self._run(self._get, out_trade_no)
 
     async def record(self, order: PaymentOrder) -> PaymentOrder:
-        return await asyncio.to_thread(self._record, order)
+        return await self._run(self._record, order)
 
     async def set_pay_url(self, out_trade_no: str, pay_url: str) -> None:
-        await asyncio.to_thread(self._set_pay_url, out_trade_no, pay_url)
+        await self._run(self._set_pay_url, out_trade_no, pay_url)
 
     async def transition(self, out_trade_no: str, status: str, trade_no: str = "") -> bool:
-        return await asyncio.to_thread(self._transition, out_trade_no, status, trade_no)
-
-    def dispose(self) -> None:
-        self._engine.dispose()
+        return await self._run(self._transition, out_trade_no, status, trade_no)

@@ -11,18 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Literal
 
-from actions.bills.accounts import BILL_TYPE_NAMES, UTILITY_TYPES
-from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
-from actions.clients.utility import UtilityClient
-from actions.departments import Departments
 from common.masking import mask_account
 from common.settings import Settings, load_settings
+from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
+from departments.bill_types import BILL_TYPES, PAYABLE_ONLINE
+from departments.registry import Departments, departments
 from integrations.alipay.client import AlipayApi, AlipayApiError
 from integrations.alipay.config import AlipayConfig, AlipayConfigError, load_alipay_config
 from integrations.alipay.orders import CONFLICT, CREATED, PAID, OrderStore, PaymentOrder
@@ -44,7 +42,7 @@ class PaymentUnavailable(PaymentError):
 
 @dataclass(frozen=True)
 class PayableBill:
-    """One unpaid utility bill; `amount` is in yuan."""
+    """One unpaid bill of a type that can be paid online; `amount` is in yuan."""
 
     bill_type: str
     account_number: str
@@ -54,8 +52,8 @@ class PayableBill:
     amount_cents: int = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.bill_type not in UTILITY_TYPES:
-            raise ValueError(f"bill_type must be one of {', '.join(UTILITY_TYPES)}")
+        if self.bill_type not in PAYABLE_ONLINE:
+            raise ValueError(f"bill_type must be one of {', '.join(PAYABLE_ONLINE)}")
         if not self.account_number.strip():
             raise ValueError("account_number is empty")
         if not _PERIOD.match(self.period):
@@ -75,7 +73,7 @@ class PayableBill:
 
     @property
     def title(self) -> str:
-        return self.subject or f"{BILL_TYPE_NAMES[self.bill_type]} {self.period}"
+        return self.subject or f"{BILL_TYPES[self.bill_type].name} {self.period}"
 
 
 @dataclass(frozen=True)
@@ -122,13 +120,13 @@ class PaymentService:
         config: AlipayConfig,
         api: AlipayApi,
         orders: OrderStore,
-        utilities: Mapping[str, UtilityClient],
+        registry: Departments,
         hotline: str = "12345",
     ) -> None:
         self._config = config
         self._api = api
         self._orders = orders
-        self._utilities = utilities
+        self._departments = registry
         self._hotline = hotline
 
     async def create_order(self, bill: PayableBill, sender: str) -> PaymentLink:
@@ -192,7 +190,7 @@ class PaymentService:
         return await self._record_payment(order, params.get("trade_no", ""))
 
     async def _record_payment(self, order: PaymentOrder, trade_no: str) -> NotificationOutcome:
-        company = self._utilities[order.bill_type]
+        company = self._departments.billing(order.bill_type)
         try:
             await company.pay_bill(
                 order.account_number,
@@ -210,7 +208,7 @@ class PaymentService:
         if not await self._orders.transition(order.out_trade_no, PAID, trade_no):
             return NotificationOutcome(accepted=True)
         logger.info("order %s paid; bill %s %s recorded", order.out_trade_no, order.bill_type, order.period)
-        name = BILL_TYPE_NAMES[order.bill_type]
+        name = BILL_TYPES[order.bill_type].name
         return NotificationOutcome(
             accepted=True,
             sender=order.sender,
@@ -230,7 +228,7 @@ class PaymentService:
             order.out_trade_no,
             reason,
         )
-        name = BILL_TYPE_NAMES[order.bill_type]
+        name = BILL_TYPES[order.bill_type].name
         return NotificationOutcome(
             accepted=True,
             sender=order.sender,
@@ -247,14 +245,19 @@ class PaymentService:
 
 
 def build_payment_service(
-    config: AlipayConfig, api: AlipayApi | None = None, settings: Settings | None = None
+    config: AlipayConfig,
+    api: AlipayApi | None = None,
+    settings: Settings | None = None,
+    registry: Departments | None = None,
 ) -> PaymentService:
+    """`registry`: the caller's department clients (the gateway's, shared with its agent
+    console), else clients for these settings' addresses."""
     settings = settings or load_settings()
     return PaymentService(
         config,
         api or AlipayApi(config),
         OrderStore(settings.assistant_database_url),
-        Departments.at(settings.sandbox_url).utilities,
+        registry or Departments(settings.department_settings),
         hotline=settings.hotline,
     )
 
@@ -269,7 +272,7 @@ def default_payment_service() -> PaymentService:
         raise PaymentUnavailable(str(error)) from None
     if config is None:
         raise PaymentUnavailable("ALIPAY_APP_ID is not set")
-    return build_payment_service(config)
+    return build_payment_service(config, registry=departments())
 
 
 async def create_payment_order(bill: PayableBill, sender: str) -> PaymentLink:

@@ -1,4 +1,4 @@
-"""WeChat channel configuration, read once from the environment.
+"""WeChat channel configuration, from its section of `common.settings`.
 
 An empty WECHAT_TOKEN leaves the channel unconfigured: the gateway still starts and
 /wechat answers 503, so a deployment without a WeChat account needs no dummy values.
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-DEFAULT_API_BASE = "https://api.weixin.qq.com"
+from common.settings import WeChatSettings, load_settings
+
+DEFAULT_API_BASE = WeChatSettings.api_base
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,7 @@ class WeChatConfig:
         return None
 
 
-def load_config() -> WeChatConfig:
-    env = os.environ.get
-    return WeChatConfig(
-        token=env("WECHAT_TOKEN", "").strip(),
-        app_id=env("WECHAT_APP_ID", "").strip(),
-        app_secret=env("WECHAT_APP_SECRET", "").strip(),
-        encoding_aes_key=env("WECHAT_ENCODING_AES_KEY", "").strip(),
-        api_base=env("WECHAT_API_BASE", DEFAULT_API_BASE).strip().rstrip("/"),
-        reply_deadline_seconds=float(env("WECHAT_REPLY_DEADLINE_SECONDS", "4.0")),
-        timestamp_window_seconds=float(env("WECHAT_TIMESTAMP_WINDOW_SECONDS", "300")),
-        max_body_bytes=int(env("WECHAT_MAX_BODY_BYTES", str(64 * 1024))),
-        api_timeout_seconds=float(env("WECHAT_API_TIMEOUT_SECONDS", "5.0")),
-    )
+def load_config(settings: WeChatSettings | None = None) -> WeChatConfig:
+    """The channel's view of its settings section (read in `common.settings`)."""
+    settings = settings or load_settings().wechat
+    return WeChatConfig(**{field.name: getattr(settings, field.name) for field in fields(WeChatConfig)})

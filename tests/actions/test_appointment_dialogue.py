@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from actions import departments
 from actions.appointments.asking import (
     ActionAskAppointmentConfirmed,
     ActionAskAppointmentDate,
@@ -22,7 +21,7 @@ from actions.appointments.booking import ActionBookAppointment
 from actions.appointments.form import ValidateAppointmentForm
 from actions.appointments.manage import ActionCancelAppointment, ActionListAppointments
 from actions.appointments.prepare import ActionPrepareAppointment
-from actions.time_words import city_today
+from common.time_words import city_today
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
 
 REQUIRED = [
@@ -36,10 +35,7 @@ REQUIRED = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def clients_on_sandbox(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for client in (departments.appointments, departments.population):
-        monkeypatch.setattr(client, "_base_url", sandbox_url)
+pytestmark = pytest.mark.usefixtures("departments_on_sandbox")
 
 
 def open_day() -> date:

@@ -15,8 +15,9 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.appointments.understanding import typed_name, typed_phone, wants_reschedule
-from actions.clients.appointments import Booking, Clinic, Hall, HallService, Hospital, Resolution, Slot
+from departments.appointments import Booking, Clinic, Hall, HallService, Hospital, Resolution, Slot
+from departments.base import idempotency_key
+from understanding.appointments import typed_name, typed_phone, wants_reschedule
 
 TODAY = date(2026, 11, 24)
 
@@ -155,8 +156,8 @@ def test_bookings_list_and_cancel_choices() -> None:
 
 
 def test_booking_key_depends_on_sender_and_contents_only() -> None:
-    first = replies.booking_key("web:1", "H01-NK", "2026-11-25", "09:30")
-    assert first == replies.booking_key("web:1", "H01-NK", "2026-11-25", "09:30")
-    assert first != replies.booking_key("web:2", "H01-NK", "2026-11-25", "09:30")
-    assert first != replies.booking_key("web:1", "H01-NK", "2026-11-25", "10:00")
+    first = idempotency_key("appt", "web:1", "H01-NK", "2026-11-25", "09:30")
+    assert first == idempotency_key("appt", "web:1", "H01-NK", "2026-11-25", "09:30")
+    assert first != idempotency_key("appt", "web:2", "H01-NK", "2026-11-25", "09:30")
+    assert first != idempotency_key("appt", "web:1", "H01-NK", "2026-11-25", "10:00")
     assert len(first) <= 128

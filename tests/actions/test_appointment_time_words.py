@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from actions.time_words import day_label, resolve_date, resolve_time
+from common.time_words import day_label, resolve_date, resolve_time
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from actions import departments
 from actions.complaints.filing import ActionFileComplaint, ActionPrepareComplaint
 from actions.complaints.follow_up import ActionQueryComplaint, ActionRateService
 from actions.complaints.form import (
@@ -29,10 +28,7 @@ REQUIRED = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def clients_on_sandbox(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for client in (departments.complaints, departments.population):
-        monkeypatch.setattr(client, "_base_url", sandbox_url)
+pytestmark = pytest.mark.usefixtures("departments_on_sandbox")
 
 
 def driver(sender: str) -> FormDriver:

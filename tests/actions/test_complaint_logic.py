@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from actions.clients.complaints import ComplaintCategory, Ticket, TicketEvent
 from actions.complaints import replies
-from actions.complaints.categories import rank_categories
-from actions.complaints.understanding import (
+from departments.base import idempotency_key
+from departments.complaints import ComplaintCategory, Ticket, TicketEvent
+from understanding.complaint_categories import rank_categories
+from understanding.complaints import (
     description_of,
     location_of,
     rating_of,
@@ -142,6 +143,6 @@ def test_ticket_text_shows_history_and_asks_for_a_rating_once() -> None:
 def test_filed_text_and_keys() -> None:
     filed = replies.filed_text(ticket(status="已受理"))
     assert "工单号：12345-20261020-0042" in filed and "示例市供水集团" in filed
-    key = replies.complaint_key("web:1", "油烟太大")
-    assert key == replies.complaint_key("web:1", "油烟太大")
-    assert key != replies.complaint_key("web:2", "油烟太大")
+    key = idempotency_key("complaint", "web:1", "油烟太大")
+    assert key == idempotency_key("complaint", "web:1", "油烟太大")
+    assert key != idempotency_key("complaint", "web:2", "油烟太大")

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from actions.time_words import month_label, resolve_month
 from common.chinese_numbers import chinese_number
+from common.time_words import month_label, resolve_month
 
 TODAY = date(2026, 11, 22)
 

@@ -13,13 +13,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from actions.clients.appointments import AppointmentClient, BookingRequest
-from actions.departments import Departments
 from bot import agent_auth
 from bot.app import create_app
 from bot.login_limit import LoginLimiter, LoginLimits
 from bot.routes import agent, agent_actions
 from common.store import MemoryStore
+from departments.appointments import AppointmentClient, BookingRequest
+from departments.registry import Departments
 from scripts.stack import free_port
 from tests.bot.offline import settings_without_rasa
 

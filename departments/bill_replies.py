@@ -1,22 +1,25 @@
 """The short Chinese answers of bill queries: amount, period, status, due date, how to pay.
 
 Identifiers are always masked; every function is pure so wording is tested without a stack.
+`reply` and `overview_line` choose the wording by the bill type's kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from actions.bills.accounts import BILL_TYPE_NAMES
-from actions.clients.housing_fund import HousingFundAccount
-from actions.clients.hrss import SocialSecuritySummary
-from actions.clients.traffic import Violation
-from actions.clients.utility import Bill, UtilityAccount
-from actions.time_words import month_label
 from common.masking import mask_account, mask_id_number
+from common.time_words import month_label
+from departments.bill_types import BILL_TYPES, BillType, RecordKind
+from departments.housing_fund import HousingFundAccount
+from departments.hrss import SocialSecuritySummary
+from departments.traffic import Violation
+from departments.utility import Bill, UtilityAccount
 
+BillRecord = UtilityAccount | SocialSecuritySummary | HousingFundAccount | list[Violation]
 STATUS_NAMES = {"paid": "已缴", "unpaid": "未缴", "overdue": "已逾期未缴"}
-PAY_HINT = "缴费：回复“缴费”，或在支付宝、微信的“生活缴费”里交，也可到营业厅或银行代扣。"
 
 
 def money(amount: float) -> str:
@@ -41,7 +44,7 @@ def bill_line(bill: Bill, unit: str, today: date) -> str:
 
 def utility_reply(account: UtilityAccount, period: str | None, today: date) -> str:
     """The requested month's bill, or the latest one with a note when that month has none yet."""
-    header = f"{BILL_TYPE_NAMES[account.bill_type]}（户号 {mask_account(account.account_number)}，{account.provider}）"
+    header = f"{BILL_TYPES[account.bill_type].name}（户号 {mask_account(account.account_number)}，{account.provider}）"
     bills = {bill.period: bill for bill in account.bills}
     latest = account.bills[-1] if account.bills else None
     lines = [header]
@@ -58,7 +61,7 @@ def utility_reply(account: UtilityAccount, period: str | None, today: date) -> s
         total = sum(bill.amount for bill in unpaid)
         if len(unpaid) > 1 or unpaid[0] is not chosen:
             lines.append(f"目前共有 {len(unpaid)} 期未缴，合计 {money(total)}。")
-        lines.append(PAY_HINT)
+        lines.append(BILL_TYPES[account.bill_type].pay_hint)
     else:
         lines.append("没有欠费。")
     return "\n".join(lines)
@@ -108,3 +111,63 @@ def violations_reply(plate: str, violations: list[Violation], today: date) -> st
         )
     lines.append("处理：用“交管12123”App在线处理并缴罚款，或到车管所、交警大队窗口办理。")
     return "\n".join(lines)
+
+
+def _billed_reply(record: Any, identifier: str, period: str | None, today: date) -> str:
+    return utility_reply(record, period, today)
+
+
+def _social_security_reply(record: Any, identifier: str, period: str | None, today: date) -> str:
+    return social_security_reply(record, identifier)
+
+
+def _housing_fund_reply(record: Any, identifier: str, period: str | None, today: date) -> str:
+    return housing_fund_reply(record)
+
+
+def _traffic_reply(record: Any, identifier: str, period: str | None, today: date) -> str:
+    return violations_reply(identifier, record, today)
+
+
+_REPLIES: dict[RecordKind, Callable[[Any, str, str | None, date], str]] = {
+    "billed": _billed_reply,
+    "social_security": _social_security_reply,
+    "housing_fund": _housing_fund_reply,
+    "traffic": _traffic_reply,
+}
+
+
+def reply(row: BillType, record: BillRecord, identifier: str, period: str | None, today: date) -> str:
+    return _REPLIES[row.kind](record, identifier, period, today)
+
+
+def _billed_line(record: Any, identifier: str) -> str:
+    unpaid = [bill for bill in record.bills if bill.status != "paid"]
+    if not unpaid:
+        return "没有欠费"
+    return f"{len(unpaid)} 期未缴，共 {money(sum(bill.amount for bill in unpaid))}"
+
+
+def _social_security_line(record: Any, identifier: str) -> str:
+    return f"{record.status}，累计缴费 {record.contribution_months} 个月"
+
+
+def _housing_fund_line(record: Any, identifier: str) -> str:
+    return f"余额 {money(record.balance)}"
+
+
+def _traffic_line(record: Any, identifier: str) -> str:
+    pending = [violation for violation in record if violation.status != "已处理"]
+    return f"{identifier} {len(pending)} 条未处理" if pending else f"{identifier} 没有未处理违章"
+
+
+_OVERVIEW_LINES: dict[RecordKind, Callable[[Any, str], str]] = {
+    "billed": _billed_line,
+    "social_security": _social_security_line,
+    "housing_fund": _housing_fund_line,
+    "traffic": _traffic_line,
+}
+
+
+def overview_line(row: BillType, record: BillRecord, identifier: str) -> str:
+    return f"{row.name}：{_OVERVIEW_LINES[row.kind](record, identifier)}"

@@ -7,10 +7,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from actions.clients.appointments import AppointmentClient, BookingRequest
-from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
+from departments.appointments import AppointmentClient, BookingRequest
+from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
 from sandbox.routers.records import now
-from tests.actions.conftest import LIMITS
+from tests.departments.conftest import LIMITS
 
 
 def open_day(weekdays: set[int]) -> str:

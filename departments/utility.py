@@ -1,4 +1,5 @@
-"""Client of a utility company's billing API (water, electricity or gas).
+"""Client of a utility company's billing API (water, electricity or gas), and the billing
+API shape other billed services share (cable TV: `departments.cable_tv`).
 
 One instance per company: in a real city each has its own address and its own name in the
 citizen's answer ("供水公司系统繁忙…")."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.clients.base import ClientLimits, DepartmentClient
+from departments.base import DepartmentClient
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,15 @@ def _bill(record: dict[str, Any]) -> Bill:
     )
 
 
-class UtilityClient(DepartmentClient):
-    def __init__(self, base_url: str, department_name: str, limits: ClientLimits | None = None) -> None:
-        super().__init__(base_url, limits)
-        self.department_name = department_name
+class BillingClient(DepartmentClient):
+    """Accounts with monthly bills, paid elsewhere and recorded here; subclasses name the API."""
+
+    api_prefix = ""
 
     async def get_account(self, account_number: str) -> UtilityAccount:
         """Any utility account, whatever its type: the caller tells the citizen when the number
         belongs to another bill type instead of just "not found"."""
-        record = await self._get(f"/utility/v1/accounts/{account_number}")
+        record = await self._get(f"{self.api_prefix}/accounts/{account_number}")
         return UtilityAccount(
             account_number=record["account_number"],
             bill_type=record["bill_type"],
@@ -80,7 +81,7 @@ class UtilityClient(DepartmentClient):
         """Records a payment made elsewhere (Alipay); the transaction id doubles as the
         idempotency key, so a repeated notification never pays twice."""
         record = await self._post(
-            f"/utility/v1/accounts/{account_number}/bills/{period}/payments",
+            f"{self.api_prefix}/accounts/{account_number}/bills/{period}/payments",
             {"amount": round(amount, 2), "channel": channel, "transaction_id": transaction_id},
             idempotency_key=transaction_id,
         )
@@ -92,3 +93,10 @@ class UtilityClient(DepartmentClient):
             paid_at=record["paid_at"],
             replayed=False,
         )
+
+
+class UtilityClient(BillingClient):
+    """The city's unified utility billing platform; an account of another utility type is
+    still returned, so the caller can say "that is an electricity account"."""
+
+    api_prefix = "/utility/v1"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from actions.clients.base import DepartmentUnavailable, RecordNotFound
-from actions.clients.housing_fund import HousingFundClient
-from actions.clients.hrss import HrssClient
-from actions.clients.population import PopulationClient
-from actions.clients.traffic import TrafficClient
-from actions.clients.utility import UtilityClient
-from tests.actions.conftest import LIMITS
+from departments.base import DepartmentUnavailable, RecordNotFound
+from departments.housing_fund import HousingFundClient
+from departments.hrss import HrssClient
+from departments.population import PopulationClient
+from departments.traffic import TrafficClient
+from departments.utility import UtilityClient
+from tests.departments.conftest import LIMITS
 
 
 async def test_linked_citizen_and_what_they_hold(sandbox_url: str) -> None:
@@ -22,14 +22,19 @@ async def test_linked_citizen_and_what_they_hold(sandbox_url: str) -> None:
     accounts = {
         account.bill_type: account.account_number for account in await population.utility_accounts("C001")
     }
-    assert accounts == {"water": "3100012345", "electricity": "0531880001", "gas": "GZ20080077"}
+    assert accounts == {
+        "water": "3100012345",
+        "electricity": "0531880001",
+        "gas": "GZ20080077",
+        "cable_tv": "CATV20230001",
+    }
     assert await population.vehicle_plates("C001") == ["鲁K·A1234"]
     by_id = await population.find_by_id_number("371082195801050158")
     assert by_id is not None and by_id.citizen_id == "C003"
 
 
 async def test_utility_account_and_idempotent_payment(sandbox_url: str) -> None:
-    water = UtilityClient(sandbox_url, "供水公司", LIMITS)
+    water = UtilityClient(sandbox_url, LIMITS, "供水公司")
     account = await water.get_account("3100012345")
     assert account.bill_type == "water" and account.usage_unit == "吨"
     october = account.bill_for("2026-10")
@@ -72,6 +77,6 @@ async def test_faulty_department_is_unavailable_then_the_breaker_opens(sandbox_u
 async def test_a_500_from_one_department_leaves_the_others_alone(sandbox_url: str) -> None:
     httpx.post(f"{sandbox_url}/_faults/utility", json={"mode": "error"}).raise_for_status()
     with pytest.raises(DepartmentUnavailable):
-        await UtilityClient(sandbox_url, "燃气公司", LIMITS).get_account("GZ20080077")
+        await UtilityClient(sandbox_url, LIMITS, "燃气公司").get_account("GZ20080077")
     summary = await HrssClient(sandbox_url, LIMITS).social_security("C001")
     assert summary.contribution_months == 219

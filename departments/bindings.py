@@ -6,22 +6,17 @@ assistant's own record, kept in its database (SQLite by default, DATABASE_URL ot
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import DateTime, String, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
+from common.database import AssistantBase, AssistantStore
 from common.settings import load_settings
-from sandbox.database import create_db_engine
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class Binding(_Base):
+class Binding(AssistantBase):
     __tablename__ = "assistant_bindings"
 
     sender_id: Mapped[str] = mapped_column(String(160), primary_key=True)
@@ -30,13 +25,10 @@ class Binding(_Base):
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class BindingStore:
+class BindingStore(AssistantStore):
     """One identifier per (channel user, bill type); binding again replaces it."""
 
-    def __init__(self, database_url: str) -> None:
-        self._engine = create_db_engine(database_url)
-        _Base.metadata.create_all(self._engine)
-        self._sessions = sessionmaker(self._engine)
+    tables = (Binding,)
 
     def _bind(self, sender_id: str, bill_type: str, identifier: str) -> None:
         with self._sessions.begin() as session:
@@ -62,17 +54,17 @@ class BindingStore:
             return {row.bill_type: row.identifier for row in rows}
 
     async def bind(self, sender_id: str, bill_type: str, identifier: str) -> None:
-        await asyncio.to_thread(self._bind, sender_id, bill_type, identifier)
+        await self._run(self._bind, sender_id, bill_type, identifier)
 
     async def unbind(self, sender_id: str, bill_type: str | None = None) -> int:
         """Removes one bill type's binding, or all of them; returns how many were removed."""
-        return await asyncio.to_thread(self._unbind, sender_id, bill_type)
+        return await self._run(self._unbind, sender_id, bill_type)
 
     async def all_for(self, sender_id: str) -> dict[str, str]:
-        return await asyncio.to_thread(self._all, sender_id)
+        return await self._run(self._all, sender_id)
 
 
 @cache
 def binding_store() -> BindingStore:
-    """Created on first use, so importing the actions package touches no database."""
+    """Created on first use, so importing the departments package touches no database."""
     return BindingStore(load_settings().assistant_database_url)

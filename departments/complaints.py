@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.clients.base import DepartmentClient
+from departments.base import DepartmentClient
 
 CLOSED = "已办结"
 

@@ -6,12 +6,17 @@ from datetime import date
 
 import pytest
 
-from actions.bills.accounts import identifier_problem, normalise_identifier
-from actions.bills.replies import housing_fund_reply, social_security_reply, utility_reply, violations_reply
-from actions.clients.housing_fund import HousingFundAccount
-from actions.clients.hrss import SocialSecuritySummary
-from actions.clients.traffic import Violation
-from actions.clients.utility import Bill, UtilityAccount
+from departments.bill_replies import (
+    housing_fund_reply,
+    social_security_reply,
+    utility_reply,
+    violations_reply,
+)
+from departments.bill_types import BILL_TYPES
+from departments.housing_fund import HousingFundAccount
+from departments.hrss import SocialSecuritySummary
+from departments.traffic import Violation
+from departments.utility import Bill, UtilityAccount
 
 TODAY = date(2026, 11, 22)
 WATER = UtilityAccount(
@@ -79,4 +84,5 @@ def test_housing_fund_and_violations() -> None:
     ],
 )
 def test_identifier_checks(bill_type: str, typed: str, ok: bool) -> None:
-    assert (identifier_problem(bill_type, normalise_identifier(bill_type, typed)) is None) is ok
+    row = BILL_TYPES[bill_type]
+    assert (row.identifier_problem(row.normalise(typed)) is None) is ok

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from actions.clients.base import DepartmentClient
+from departments.base import DepartmentClient
 
 Period = Literal["morning", "afternoon"]
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from actions.clients.base import ClientLimits
+from departments.base import ClientLimits
 
 LIMITS = ClientLimits(timeout_seconds=0.5, read_retries=1, breaker_failures=2, breaker_reset_seconds=60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.clients.base import DepartmentClient
+from departments.base import DepartmentClient
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ citizen always confirms the result, so simple and predictable beats clever here.
 
 from __future__ import annotations
 
-from actions.clients.complaints import ComplaintCategory
+from departments.complaints import ComplaintCategory
 
 EVERYDAY_WORDS = {
     "urban_construction": (

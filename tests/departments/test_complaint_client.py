@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from actions.clients.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
-from actions.clients.complaints import ComplaintClient, ComplaintDraft
-from tests.actions.conftest import LIMITS
+from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound
+from departments.complaints import ComplaintClient, ComplaintDraft
+from tests.departments.conftest import LIMITS
 
 
 async def test_categories_carry_examples_and_departments(sandbox_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.clients.base import DepartmentClient
+from departments.base import DepartmentClient
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from actions.clients.base import ClientLimits, DepartmentClient, DepartmentUnavailable, RecordNotFound
+from departments.base import ClientLimits, DepartmentClient, DepartmentUnavailable, RecordNotFound
 from scripts.stack import free_port
 from tests.servers import serve
 
