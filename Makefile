@@ -32,9 +32,10 @@ train: install ## train the Rasa model unless a model for the same inputs is cac
 validate: install ## Rasa's own consistency checks of domain, stories, rules and NLU data
 	$(RASA) data validate --fail-on-warnings
 
-lint: install
+lint: install ## style, formatting, and the layers' import contracts (pyproject.toml)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format: install
 	.venv/bin/ruff format .

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypedDict
 
+BUSY_MESSAGE = "系统正忙，请稍后再试。着急的话请拨打12345市民服务热线。"
+"""What any brain answers when it cannot answer now; a channel that must reply before the
+brain does (WeChat's 5 seconds) uses the same words."""
+
 
 class Button(TypedDict):
     title: str

@@ -13,14 +13,13 @@ import time
 from typing import Any
 
 from bot import metrics
-from bot.brain import BotMessage, Button
+from bot.brain import BUSY_MESSAGE, BotMessage, Button
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.render import choice_payload
 from common.store import KeyValueStore
 
 logger = logging.getLogger(__name__)
 
-BUSY_MESSAGE = "系统正忙，请稍后再试。着急的话请拨打12345市民服务热线。"
 EMPTY_MESSAGE = "您好像没有输入内容。请直接说您要办的事，或回复“帮助”查看菜单。"
 MAX_MESSAGE_CHARS = 500
 CHOICES_TTL_SECONDS = 30 * 60

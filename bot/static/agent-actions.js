@@ -16,6 +16,7 @@
     unknown_category: "complaint-category",
   };
   let categoriesLoaded = false;
+  let billTypesLoaded = false;
   let complaintKey = "";
   let opener = null;
 
@@ -80,8 +81,26 @@
     fill("complaint-category", loaded ? prefill.category : "");
   }
 
-  function openBill(prefill) {
+  // The bill types come from the server's one bill-type table, so a new one needs no page change.
+  async function loadBillTypes() {
+    if (billTypesLoaded) return true;
+    const { ok, data } = await api("GET", "/api/agent/bill-types");
+    if (!ok) return false;
+    const select = $("bill-type");
+    for (const item of data.bill_types) {
+      const option = el("option", "", item.name);
+      option.value = item.bill_type;
+      option.title = item.identifier + "：" + item.hint;
+      select.append(option);
+    }
+    billTypesLoaded = true;
+    return true;
+  }
+
+  async function openBill(prefill) {
     showResult("bill-result", "");
+    const loaded = await loadBillTypes();
+    if (!loaded) showResult("bill-result", "暂时取不到账单类型，请稍后再试。", true);
     fill("bill-type", prefill.bill_type);
     fill("bill-account", prefill.account);
   }

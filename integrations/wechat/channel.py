@@ -22,7 +22,7 @@ from prometheus_client import Counter
 from wechatpy.messages import BaseMessage
 
 from bot.brain import Brain
-from bot.rasa_brain import BUSY_MESSAGE
+from bot.brain import BUSY_MESSAGE
 from bot.render import render_as_text
 from common.store import KeyValueStore
 from integrations.wechat.api import WeChatApi

@@ -19,6 +19,7 @@ from bot.login_limit import LoginLimiter, LoginLimits
 from bot.routes import agent, agent_actions
 from common.store import MemoryStore
 from departments.appointments import AppointmentClient, BookingRequest
+from departments.bill_types import BILL_TYPES
 from departments.registry import Departments
 from scripts.stack import free_port
 from tests.bot.offline import settings_without_rasa
@@ -375,3 +376,17 @@ async def test_a_lockout_ends_after_its_window() -> None:
     await limiter.record_failure("li", "10.0.0.1", now=170)
     await limiter.record_failure("li", "10.0.0.1", now=180)
     assert not await limiter.locked("li", "10.0.0.1", now=181)  # the first failure is out of the window
+
+
+def test_the_console_offers_every_bill_type_of_the_table(agent_client: TestClient) -> None:
+    listed = agent_client.get("/api/agent/bill-types").json()["bill_types"]
+    assert [item["bill_type"] for item in listed] == list(BILL_TYPES)
+    assert {"bill_type": "cable_tv", "name": "有线电视费"}.items() <= listed[3].items()
+
+
+def test_a_cable_tv_account_is_looked_up_like_a_utility(agent_client: TestClient) -> None:
+    response = agent_client.post(
+        "/api/agent/lookup/bill", json={"bill_type": "cable_tv", "account": "catv20230002"}
+    )
+    assert response.status_code == 200
+    assert response.json()["found"] is True and "22.00元" in response.json()["text"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.rasa_brain import BUSY_MESSAGE
+from bot.brain import BUSY_MESSAGE
 from tests.bot.offline import settings_without_rasa
 
 

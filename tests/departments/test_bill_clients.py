@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from departments.base import DepartmentUnavailable, RecordNotFound
+from departments.cable_tv import CableTvClient
 from departments.housing_fund import HousingFundClient
 from departments.hrss import HrssClient
 from departments.population import PopulationClient
@@ -80,3 +81,22 @@ async def test_a_500_from_one_department_leaves_the_others_alone(sandbox_url: st
         await UtilityClient(sandbox_url, LIMITS, "燃气公司").get_account("GZ20080077")
     summary = await HrssClient(sandbox_url, LIMITS).social_security("C001")
     assert summary.contribution_months == 219
+
+
+async def test_cable_tv_company_has_its_own_billing_api(sandbox_url: str) -> None:
+    cable = CableTvClient(sandbox_url, LIMITS)
+    account = await cable.get_account("CATV20230001")
+    assert account.bill_type == "cable_tv" and account.provider == "示例市广电网络有限公司"
+    unpaid = [bill for bill in account.bills if bill.status != "paid"]
+    assert [bill.period for bill in unpaid] == ["2026-10"]
+    receipt = await cable.pay_bill("CATV20230001", "2026-10", 26.5, "T-catv-1", "alipay")
+    again = await cable.pay_bill("CATV20230001", "2026-10", 26.5, "T-catv-1", "alipay")
+    assert receipt.paid_at == again.paid_at
+    assert (await cable.get_account("CATV20230001")).bill_for("2026-10").status == "paid"  # type: ignore[union-attr]
+
+
+async def test_each_company_knows_only_its_own_accounts(sandbox_url: str) -> None:
+    with pytest.raises(RecordNotFound):
+        await CableTvClient(sandbox_url, LIMITS).get_account("3100012345")
+    with pytest.raises(RecordNotFound):
+        await UtilityClient(sandbox_url, LIMITS, "供水公司").get_account("CATV20230002")

@@ -95,3 +95,24 @@ def test_a_timing_out_department_gets_an_honest_busy_answer(
 
     recovered = citizen.say_text("查水费 3100067890")
     assert "310***7890" in recovered
+
+
+def test_cable_tv_bill_is_queried_bound_and_paid_like_any_bill(citizen: WebCitizen) -> None:
+    """The bill type added through the bill-type table alone, end to end."""
+    menu = citizen.say("查账单")[-1]
+    assert "有线电视费" in [button["title"] for button in menu.get("buttons", [])]
+
+    assert "有线电视账号" in citizen.say_text("查有线电视费")
+    first = citizen.say_text("CATV20230002")
+    assert "CAT*****0002" in first
+    assert "CATV20230002" not in first
+    assert "22.00元" in first and "逾期" in first and "已帮您记住" in first
+
+    unnamed = citizen.say_text("CATV20230001 欠多少")
+    assert "26.50元" in unnamed
+
+    assert "格式不对" in citizen.say_text("查有线电视费 3100012345")
+    citizen.say("算了")
+
+    owed = citizen.say_text("交广电费")
+    assert "22.00" in owed
