@@ -21,8 +21,7 @@ from typing import Any
 from prometheus_client import Counter
 from wechatpy.messages import BaseMessage
 
-from bot.brain import Brain
-from bot.brain import BUSY_MESSAGE
+from bot.brain import BUSY_MESSAGE, Brain
 from bot.render import render_as_text
 from common.store import KeyValueStore
 from integrations.wechat.api import WeChatApi
