@@ -35,7 +35,7 @@ from knowledge_base.config import DEFAULT_EVAL_DIR, DecisionThresholds, Retrieve
 from knowledge_base.encoders import encoder_fingerprint  # noqa: E402
 from knowledge_base.heldout import HeldoutQuestion, heldout_files, load_heldout  # noqa: E402
 from knowledge_base.lexical import CharNgramIndex  # noqa: E402
-from knowledge_base.retriever import Retriever, shared_encoder  # noqa: E402
+from knowledge_base.retriever import Retriever, fuse_scores, shared_encoder  # noqa: E402
 from knowledge_base.text import normalize  # noqa: E402
 
 Emit = Callable[..., None]
@@ -76,7 +76,7 @@ class ScoredSet:
     lexical: np.ndarray
 
     def fused(self, weight: float) -> np.ndarray:
-        return (1.0 - weight) * self.embedding + weight * self.lexical
+        return fuse_scores(self.embedding, self.lexical, weight)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

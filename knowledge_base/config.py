@@ -10,9 +10,10 @@ the calibrated value; `KB_CALIBRATE=0` uses the defaults below instead.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.settings import load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
@@ -91,19 +92,19 @@ class RetrieverConfig:
         defaults = cls()
         limits = defaults.thresholds
         return cls(
-            model=os.environ.get("KB_MODEL", defaults.model),
-            content_dir=Path(os.environ.get("KB_CONTENT_DIR", str(defaults.content_dir))),
-            cache_dir=Path(os.environ.get("KB_CACHE_DIR", str(defaults.cache_dir))).expanduser(),
+            model=_env().get("KB_MODEL", defaults.model),
+            content_dir=Path(_env().get("KB_CONTENT_DIR", str(defaults.content_dir))),
+            cache_dir=Path(_env().get("KB_CACHE_DIR", str(defaults.cache_dir))).expanduser(),
             centroid_weight=_float("KB_CENTROID_WEIGHT", defaults.centroid_weight),
             lexical_weight=_float("KB_LEXICAL_WEIGHT", defaults.lexical_weight),
-            encoder_threads=int(os.environ.get("KB_ENCODER_THREADS", str(defaults.encoder_threads))),
+            encoder_threads=int(_env().get("KB_ENCODER_THREADS", str(defaults.encoder_threads))),
             thresholds=DecisionThresholds(
                 answer_score=_float("KB_ANSWER_SCORE", limits.answer_score),
                 answer_margin=_float("KB_ANSWER_MARGIN", limits.answer_margin),
                 unknown_score=_float("KB_UNKNOWN_SCORE", limits.unknown_score),
                 clarify_window=_float("KB_CLARIFY_WINDOW", limits.clarify_window),
                 clarify_max_options=int(
-                    os.environ.get("KB_CLARIFY_MAX_OPTIONS", str(limits.clarify_max_options))
+                    _env().get("KB_CLARIFY_MAX_OPTIONS", str(limits.clarify_max_options))
                 ),
             ),
             calibration=CalibrationConfig(
@@ -111,9 +112,7 @@ class RetrieverConfig:
                 max_wrong_rate=_float("KB_MAX_WRONG_RATE", defaults.calibration.max_wrong_rate),
                 unanswerable_share=_float("KB_UNANSWERABLE_SHARE", defaults.calibration.unanswerable_share),
                 max_missed_rate=_float("KB_MAX_MISSED_RATE", defaults.calibration.max_missed_rate),
-                pinned=frozenset(
-                    name for name, variable in THRESHOLD_ENV.items() if os.environ.get(variable)
-                ),
+                pinned=frozenset(name for name, variable in THRESHOLD_ENV.items() if _env().get(variable)),
             ),
         )
 
@@ -140,9 +139,14 @@ class ServiceConfig:
 
 
 def _float(name: str, default: float) -> float:
-    return float(os.environ.get(name, str(default)))
+    return float(_env().get(name, str(default)))
 
 
 def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    value = _env().get(name)
     return default if value is None else value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _env() -> dict[str, str]:
+    """The KB_* variables, as `common.settings` read them (the one reader of the environment)."""
+    return dict(load_settings().knowledge_base.values)

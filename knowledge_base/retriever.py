@@ -86,6 +86,11 @@ class IndexInfo:
     """None when the thresholds are the configured ones (calibration off or failed)."""
 
 
+def fuse_scores(embedding: np.ndarray, lexical: np.ndarray, lexical_weight: float) -> np.ndarray:
+    """The ranking score; the benchmark replays it over cached parts with other weights."""
+    return (1.0 - lexical_weight) * embedding + lexical_weight * lexical
+
+
 class Retriever:
     def __init__(
         self,
@@ -177,8 +182,7 @@ class Retriever:
         return EntryScores(centroid, closest, embedding, lexical, self.fuse(embedding, lexical))
 
     def fuse(self, embedding: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """The ranking score; the benchmark replays it over cached parts with other weights."""
-        return (1.0 - self.lexical_weight) * embedding + self.lexical_weight * lexical
+        return fuse_scores(embedding, lexical, self.lexical_weight)
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The k best entries, best first, whatever their score (the agent console shows them all)."""
