@@ -1,0 +1,208 @@
+"""Understanding benchmark: how well the assistant understands what citizens write.
+
+One function per section; each prints its figures and returns its markdown, so more
+sections (intents, entities, ...) can be added to SECTIONS later. Today:
+
+- complaint routing: the complaint router vs the plain baseline (char 1-3-gram TF-IDF +
+  logistic regression, trained on the same data in the same run) on the held-out complaints
+  (complaint_router/eval/heldout.yml), plus cross-validation on the training data.
+
+    python -m benchmarks.understanding [--section NAME ...] [--no-cv]
+
+Writes benchmarks/reports/understanding.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write_report  # noqa: E402
+from complaint_router import ComplaintRouter  # noqa: E402
+from complaint_router.dataset import load_shipped  # noqa: E402
+from complaint_router.metrics import Figures, figures  # noqa: E402
+from complaint_router.train import (  # noqa: E402  # noqa: E402
+    BASELINE_CONFIG,
+    DEFAULT_CONFIG,
+    baseline_probabilities,
+    fit_temperature,
+    out_of_fold_scores,
+    softmax,
+)
+
+HELDOUT_DIR = PROJECT_ROOT / "complaint_router" / "eval"
+LONG_MESSAGE = 150
+MISROUTED_SHOWN = 10
+
+Section = Callable[[argparse.Namespace], str]
+
+
+def load_heldout(path: Path) -> list[tuple[str, str]]:
+    """(text, category) pairs of one held-out file (a mapping category -> messages)."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(str(text), category) for category, texts in document.items() for text in texts]
+
+
+def _figures_row(name: str, f: Figures) -> list[str]:
+    return [
+        name,
+        str(f.n),
+        f"{f.accuracy:.3f}",
+        f"{f.macro_f1:.3f}",
+        f"{f.top3:.3f}",
+        f"{f.ece:.3f}",
+        f"{f.nll:.3f}",
+    ]
+
+
+FIGURES_HEADER = ["model", "n", "accuracy", "macro-F1", "top-3", "calibration error (ECE)", "log-loss"]
+
+
+def _reliability(probabilities: np.ndarray, labels: np.ndarray) -> list[list[str]]:
+    confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == labels
+    rows = []
+    for low in np.arange(0.0, 1.0, 0.2):
+        inside = (confidence > low) & (confidence <= low + 0.2)
+        if inside.any():
+            rows.append(
+                [
+                    f"{low:.1f}-{low + 0.2:.1f}",
+                    str(int(inside.sum())),
+                    f"{confidence[inside].mean():.3f}",
+                    f"{correct[inside].mean():.3f}",
+                ]
+            )
+    return rows
+
+
+def _cross_validation(classes: list[str]) -> list[list[str]]:
+    dataset = load_shipped()
+    labels = np.array([classes.index(label) for label in dataset.labels])
+    rows = []
+    for name, config in (("baseline", BASELINE_CONFIG), ("router", DEFAULT_CONFIG)):
+        scores = out_of_fold_scores(dataset, config, classes)
+        probabilities = softmax(scores, fit_temperature(scores, labels) if name == "router" else 1.0)
+        f = figures(probabilities, labels, classes)
+        print(
+            f"cv {name}: accuracy {f.accuracy:.3f} macro-F1 {f.macro_f1:.3f} top-3 {f.top3:.3f} ECE {f.ece:.3f}"
+        )
+        rows.append(_figures_row(f"{name} (5-fold CV)", f))
+    return rows
+
+
+def complaint_routing(args: argparse.Namespace) -> str:
+    """Router vs baseline on the held-out complaints, per category, misrouted examples."""
+    started = time.perf_counter()
+    router = ComplaintRouter.load()
+    load_seconds = time.perf_counter() - started
+    classes = [category.category for category in router.categories]
+    files = sorted(args.heldout_dir.glob("heldout*.yml"))
+    sets = {path.stem: load_heldout(path) for path in files}
+    heldout = [pair for pairs in sets.values() for pair in pairs]
+    source = np.array([name for name, pairs in sets.items() for _ in pairs])
+    texts = [text for text, _ in heldout]
+    labels = np.array([classes.index(category) for _, category in heldout])
+    timings, rows = [], []
+    for text in texts:
+        begun = time.perf_counter()
+        rows.append([router.probabilities(text)[category] for category in classes])
+        timings.append(time.perf_counter() - begun)
+    ours = np.array(rows)
+    baseline = baseline_probabilities(load_shipped(), texts)
+    long = np.array([len(text) >= LONG_MESSAGE for text in texts])
+    subsets = {"all": np.ones(len(texts), bool), f">= {LONG_MESSAGE} chars": long}
+    subsets |= {f"{name}.yml": source == name for name in sets}
+    results = {}
+    for subset, mask in subsets.items():
+        results[f"router, {subset}"] = figures(ours[mask], labels[mask], classes)
+        results[f"baseline, {subset}"] = figures(baseline[mask], labels[mask], classes)
+    for name, f in results.items():
+        print(
+            f"held-out {name}: accuracy {f.accuracy:.3f} macro-F1 {f.macro_f1:.3f} top-3 {f.top3:.3f} ECE {f.ece:.3f}"
+        )
+    parts = [
+        f"Held-out sets ({', '.join(f'{name}.yml: {len(pairs)}' for name, pairs in sets.items())}): "
+        f"{len(texts)} complaints ({int(long.sum())} of at least {LONG_MESSAGE} characters), "
+        f"{len(set(labels.tolist()))} categories, written apart from the training data and never used "
+        "to train or tune. Baseline: char 1-3-gram TF-IDF + logistic regression (default C), raw "
+        "text, trained on the same training data in this run.",
+        markdown_table(FIGURES_HEADER, [_figures_row(name, f) for name, f in results.items()]),
+    ]
+    if args.cv:
+        parts += [
+            "Cross-validation on the training data (how the model was chosen):",
+            markdown_table(FIGURES_HEADER, _cross_validation(classes)),
+        ]
+    per_category = [
+        [
+            category.category,
+            category.name,
+            f"{results['router, all'].per_category_f1[category.category]:.3f}",
+            f"{results['baseline, all'].per_category_f1[category.category]:.3f}",
+        ]
+        for category in router.categories
+        if category.category in results["router, all"].per_category_f1
+    ]
+    parts += [
+        "Per-category F1 (held-out):",
+        markdown_table(["category", "name", "router F1", "baseline F1"], per_category),
+    ]
+    parts += [
+        "Router calibration on the held-out set (top probability vs how often it is right):",
+        markdown_table(["confidence", "n", "mean confidence", "accuracy"], _reliability(ours, labels)),
+    ]
+    wrong = np.where(ours.argmax(axis=1) != labels)[0][:MISROUTED_SHOWN]
+    misrouted = [
+        [
+            texts[i][:70].replace("|", "/") + ("…" if len(texts[i]) > 70 else ""),
+            classes[labels[i]],
+            classes[ours[i].argmax()],
+            f"{ours[i].max():.2f}",
+        ]
+        for i in wrong
+    ]
+    parts += [
+        "Misrouted examples (router):",
+        markdown_table(["message", "expected", "routed to", "score"], misrouted),
+    ]
+    parts += [
+        f"Model load: {load_seconds * 1000:.0f} ms. Routing latency:",
+        markdown_table(LATENCY_HEADER, [latency_row("router.probabilities", timings)]),
+    ]
+    print(f"load {load_seconds * 1000:.0f} ms, routing p50 {np.median(timings) * 1000:.2f} ms")
+    return "## Complaint routing\n\n" + "\n\n".join(parts)
+
+
+SECTIONS: dict[str, Section] = {"complaint_routing": complaint_routing}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.understanding", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--section", action="append", choices=sorted(SECTIONS), help="run only these (repeatable)"
+    )
+    parser.add_argument("--heldout-dir", type=Path, default=HELDOUT_DIR, help="folder of heldout*.yml files")
+    parser.add_argument("--no-cv", dest="cv", action="store_false", help="skip cross-validation (faster)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    bodies = [SECTIONS[name](args) for name in (args.section or SECTIONS)]
+    write_report("understanding", "Understanding benchmark", "\n\n".join(bodies))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,185 @@
+"""Training with scikit-learn, exported to the plain-array `LinearModel`.
+
+scikit-learn is imported only here: training needs it, routing does not. The temperature
+that calibrates the probabilities is fitted on out-of-fold scores of the training data, so
+the same cross-validation gives the figures `train` prints and the calibration it ships.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from complaint_router.augment import compose_long
+from complaint_router.dataset import Dataset, Example
+from complaint_router.model import FeatureBlock, LinearModel, analyzer
+from complaint_router.text import NORMALIZATION_VERSION, normalize
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides the model; recorded in the model file with the data hash."""
+
+    char_low: int = 1
+    char_high: int = 3
+    word_features: bool = False
+    classifier: str = "svm"  # "svm" (linear SVM) or "lr" (logistic regression)
+    c: float = 1.0
+    augment_per_category: int = 40
+    min_df: int = 1
+    folds: int = 5
+    seed: int = 0
+    normalize_text: bool = True
+
+
+DEFAULT_CONFIG = TrainingConfig()
+BASELINE_CONFIG = TrainingConfig(classifier="lr", c=1.0, augment_per_category=0, normalize_text=False)
+"""The plain baseline: char 1-3-gram TF-IDF + logistic regression with default C, raw text."""
+
+
+def _prepare(text: str, config: TrainingConfig) -> str:
+    return normalize(text) if config.normalize_text else text.lower()
+
+
+def _vectorizers(config: TrainingConfig) -> list[tuple[str, int, int, TfidfVectorizer]]:
+    specs = [("char", config.char_low, config.char_high)]
+    if config.word_features:
+        specs.append(("word", 1, 1))
+    return [
+        (
+            kind,
+            low,
+            high,
+            TfidfVectorizer(analyzer=analyzer(kind, low, high), sublinear_tf=True, min_df=config.min_df),
+        )
+        for kind, low, high in specs
+    ]
+
+
+def _classifier(config: TrainingConfig) -> LogisticRegression | LinearSVC:
+    if config.classifier == "lr":
+        return LogisticRegression(C=config.c, max_iter=3000)
+    if config.classifier == "svm":
+        return LinearSVC(C=config.c, max_iter=20000)
+    raise ValueError(f"unknown classifier {config.classifier!r}")
+
+
+def fit_linear(
+    examples: list[Example], classes: list[str], config: TrainingConfig
+) -> tuple[list, np.ndarray, np.ndarray]:
+    """(vectorizer specs, weights (features, classes), bias) trained on examples + composed ones."""
+    training = examples + compose_long(examples, config.augment_per_category, config.seed)
+    texts = [_prepare(example.text, config) for example in training]
+    labels = np.array([classes.index(example.category) for example in training])
+    vectorizers = _vectorizers(config)
+    matrix = hstack([vectorizer.fit_transform(texts) for *_, vectorizer in vectorizers]).tocsr()
+    classifier = _classifier(config).fit(matrix, labels)
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if coef.shape[0] == 1:  # binary: softmax([0, d]) is sigmoid(d)
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.array([0.0, intercept[0]])
+    weights = np.zeros((matrix.shape[1], len(classes)), np.float32)
+    weights[:, classifier.classes_] = coef.T
+    bias = np.full(len(classes), -1e3, np.float32)  # a class absent from a fold never wins
+    bias[classifier.classes_] = intercept
+    return vectorizers, weights, bias
+
+
+def _scores(
+    vectorizers: list, weights: np.ndarray, bias: np.ndarray, texts: list[str], config: TrainingConfig
+) -> np.ndarray:
+    prepared = [_prepare(text, config) for text in texts]
+    matrix = hstack([vectorizer.transform(prepared) for *_, vectorizer in vectorizers]).tocsr()
+    return np.asarray(matrix @ weights) + bias
+
+
+def out_of_fold_scores(dataset: Dataset, config: TrainingConfig, classes: list[str]) -> np.ndarray:
+    """Raw decision scores of each example from a model that never saw it (nor any message
+    composed from it)."""
+    labels = np.array([classes.index(label) for label in dataset.labels])
+    folds = min(config.folds, int(np.bincount(labels).min()))
+    scores = np.zeros((len(labels), len(classes)))
+    if folds < 2:
+        return scores
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
+    for train_index, test_index in splitter.split(np.zeros(len(labels)), labels):
+        train = [dataset.examples[index] for index in train_index]
+        vectorizers, weights, bias = fit_linear(train, classes, config)
+        scores[test_index] = _scores(
+            vectorizers, weights, bias, [dataset.texts[i] for i in test_index], config
+        )
+    return scores
+
+
+def softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    shifted = scores / temperature
+    shifted = shifted - shifted.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The single temperature minimizing the negative log-likelihood (temperature scaling)."""
+    if not scores.any():
+        return 1.0
+
+    def nll(log_t: float) -> float:
+        probabilities = softmax(scores, math.exp(log_t))
+        return float(-np.log(np.maximum(probabilities[np.arange(len(labels)), labels], 1e-12)).mean())
+
+    return math.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: LinearModel
+    out_of_fold: np.ndarray
+    """Calibrated out-of-fold probabilities of the training examples (cross-validation)."""
+    labels: np.ndarray
+
+
+def train(dataset: Dataset, config: TrainingConfig = DEFAULT_CONFIG) -> TrainingResult:
+    """Cross-validates (for the temperature and the figures), then fits on everything."""
+    if not config.normalize_text:
+        raise ValueError("a LinearModel always normalizes at routing time; raw text is for the baseline only")
+    classes = [category.category for category in dataset.categories]
+    labels = np.array([classes.index(label) for label in dataset.labels])
+    oof = out_of_fold_scores(dataset, config, classes)
+    temperature = fit_temperature(oof, labels)
+    vectorizers, weights, bias = fit_linear(dataset.examples, classes, config)
+    blocks = [
+        FeatureBlock(
+            kind=kind,
+            low=low,
+            high=high,
+            vocabulary={str(token): int(index) for token, index in vectorizer.vocabulary_.items()},
+            idf=vectorizer.idf_.astype(np.float32),
+            offset=sum(len(v.vocabulary_) for *_, v in vectorizers[:position]),
+        )
+        for position, (kind, low, high, vectorizer) in enumerate(vectorizers)
+    ]
+    metadata = {
+        "data_fingerprint": dataset.fingerprint,
+        "training_config": asdict(config),
+        "normalization_version": NORMALIZATION_VERSION,
+        "examples": len(dataset.examples),
+    }
+    model = LinearModel(dataset.categories, blocks, weights, bias, temperature, metadata)
+    return TrainingResult(model, softmax(oof, temperature), labels)
+
+
+def baseline_probabilities(
+    dataset: Dataset, texts: list[str], config: TrainingConfig = BASELINE_CONFIG
+) -> np.ndarray:
+    """The baseline's probabilities for `texts`, trained on all of `dataset` (for benchmarks)."""
+    classes = [category.category for category in dataset.categories]
+    vectorizers, weights, bias = fit_linear(dataset.examples, classes, replace(config, folds=0))
+    return softmax(_scores(vectorizers, weights, bias, texts, config))

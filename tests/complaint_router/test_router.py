@@ -1,0 +1,96 @@
+"""The shipped router: it loads, ranks every category's typical complaint first, returns
+calibrated probabilities, is fast and safe to share between threads."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from complaint_router import ComplaintRouter, RankedCategory, load_categories, shared_router
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Not sentences of the training data: a short everyday complaint per category.
+TYPICAL = {
+    "urban_construction": "小区物业不管事，电梯坏了一个月都没人修",
+    "environment": "楼下餐馆的油烟直接往我家窗户里灌，熏死人了",
+    "transport": "出租车司机拒载还绕路，投诉一下",
+    "education": "孩子入学被分到很远的学校，学区划片不合理",
+    "labor_social_security": "老板拖欠我们三个月工资不发",
+    "commerce_tourism": "景区门票太贵，里面的东西还宰客",
+    "health": "医院医生态度很差，乱开检查",
+    "water_supply": "我们小区停水一整天了，自来水什么时候来",
+    "power_supply": "又停电了，电压也一直不稳",
+    "gas_supply": "厨房里有很大的燃气味，怀疑燃气泄漏",
+    "market_supervision": "超市卖过期食品，吃了拉肚子",
+    "public_security": "楼上邻居半夜唱歌喝酒，吵得没法睡，报警也没用",
+    "other": "建议政务服务中心多开几个窗口，办事排队太久",
+}
+
+
+@pytest.fixture(scope="module")
+def router() -> ComplaintRouter:
+    return ComplaintRouter.load()
+
+
+def test_shipped_model_loads_quickly() -> None:
+    started = time.perf_counter()
+    ComplaintRouter.load()
+    assert time.perf_counter() - started < 2.0  # ~0.1 s idle; slack for a busy 2-core box
+
+
+def test_categories_are_the_demo_citys() -> None:
+    """The router's own category list mirrors the sandbox's (demo city + extra categories)."""
+    from sandbox.database import EXTRA_COMPLAINT_CATEGORIES
+
+    demo = json.loads((PROJECT_ROOT / "sandbox" / "demo_city.json").read_text(encoding="utf-8"))
+    expected = [
+        (item["category"], item["name"], item["department"])
+        for item in [*demo["complaint_categories"], *EXTRA_COMPLAINT_CATEGORIES]
+    ]
+    assert [(c.category, c.name, c.department) for c in load_categories()] == expected
+    assert [(c.category, c.name, c.department) for c in ComplaintRouter.load().categories] == expected
+
+
+@pytest.mark.parametrize(("category", "text"), sorted(TYPICAL.items()))
+def test_typical_complaint_routes_right(router: ComplaintRouter, category: str, text: str) -> None:
+    assert router.top(text, k=1)[0].category == category
+
+
+def test_top_three_sorted_calibrated(router: ComplaintRouter) -> None:
+    ranked = router.top("楼下工地半夜还在打桩，吵得人睡不着", k=3)
+    assert len(ranked) == 3
+    assert all(isinstance(item, RankedCategory) and item.name and item.department for item in ranked)
+    scores = [item.score for item in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert sum(scores) <= 1.0 + 1e-9
+    assert abs(sum(router.probabilities("随便说点什么").values()) - 1.0) < 1e-6
+
+
+def test_edge_inputs(router: ComplaintRouter) -> None:
+    assert len(router.top("", k=3)) == 3  # nothing to go on: still a ranking, never an error
+    assert router.top("停水", k=0) == []
+    assert len(router.top("停水", k=50)) == len(router.categories)
+
+
+def test_prediction_is_fast(router: ComplaintRouter) -> None:
+    text = "尊敬的领导您好，" + TYPICAL["urban_construction"] * 10
+    router.top(text)
+    started = time.perf_counter()
+    for _ in range(50):
+        router.top(text)
+    assert (time.perf_counter() - started) / 50 < 0.010
+
+
+def test_thread_safe_shared_instance() -> None:
+    assert shared_router() is shared_router()
+    texts = list(TYPICAL.values()) * 8
+    expected = [shared_router().top(text)[0].category for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda text: shared_router().top(text)[0].category, texts))
+    assert got == expected
