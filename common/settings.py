@@ -174,6 +174,7 @@ class Settings:
     state_dir: Path = field(default=PROJECT_ROOT / ".run")
     model_cache_dir: Path = field(default=Path.home() / ".cache" / "citizen-assistant" / "models")
     log_level: str = "INFO"
+    complaint_router_model: str = ""
     hotline: str = "12345"
     handoff_after_failures: int = 2
     handoff_idle_minutes: float = 30.0
@@ -224,6 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         state_dir=Path(env.text("STATE_DIR", str(PROJECT_ROOT / ".run"))),
         model_cache_dir=Path(env.text("MODEL_CACHE_DIR", str(Settings().model_cache_dir))).expanduser(),
         log_level=env.text("LOG_LEVEL", "INFO").upper(),
+        complaint_router_model=env.text("COMPLAINT_ROUTER_MODEL"),
         hotline=env.text("HOTLINE_NUMBER", "12345"),
         handoff_after_failures=env.integer("HANDOFF_AFTER_FAILURES", 2),
         handoff_idle_minutes=env.number("HANDOFF_IDLE_MINUTES", 30.0),

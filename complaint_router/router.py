@@ -7,19 +7,18 @@ router per process on first use and hands the same instance to every caller and 
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from common.settings import load_settings
 from complaint_router.categories import Category
 from complaint_router.model import LinearModel
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL_PATH = PACKAGE_DIR / "shipped" / "router.npz"
-MODEL_PATH_ENV = "COMPLAINT_ROUTER_MODEL"
 """A deployer's retrained model file, used by `shared_router()` instead of the shipped one."""
 
 
@@ -87,5 +86,5 @@ def shared_router() -> ComplaintRouter:
     if _SHARED is None:
         with _SHARED_LOCK:
             if _SHARED is None:
-                _SHARED = ComplaintRouter.load(os.environ.get(MODEL_PATH_ENV) or None)
+                _SHARED = ComplaintRouter.load(load_settings().complaint_router_model or None)
     return _SHARED

@@ -17,10 +17,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from bot.routes.agent import MAX_TEXT_CHARS, Agent, AgentDepartments, AgentRoute
 from common.identity import is_valid_phone
 from common.time_words import city_today
+from complaint_router.router import shared_router
 from departments.appointment_text import bookings_text
 from departments.base import DepartmentError, DepartmentRejected
 from departments.base import idempotency_key as write_key
@@ -44,6 +46,10 @@ class ComplaintRequest(BaseModel):
     name: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=20)
     anonymous: bool = False
+
+
+class RouteRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 class BillLookupRequest(BaseModel):
@@ -83,6 +89,19 @@ async def complaint_categories(_agent: Agent, clients: AgentDepartments) -> dict
         "categories": [
             {"category": category.category, "name": category.name, "department": category.department}
             for category in categories
+        ]
+    }
+
+
+@router.post("/api/agent/complaints/route")
+async def route_complaint(body: RouteRequest, _agent: Agent) -> dict[str, list[dict[str, Any]]]:
+    """The complaint router's three most likely categories for the caller's words, best first,
+    with calibrated confidences."""
+    ranked = await run_in_threadpool(shared_router().top, body.text, 3)
+    return {
+        "categories": [
+            {"category": item.category, "name": item.name, "department": item.department, "score": item.score}
+            for item in ranked
         ]
     }
 

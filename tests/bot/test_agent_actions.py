@@ -390,3 +390,17 @@ def test_a_cable_tv_account_is_looked_up_like_a_utility(agent_client: TestClient
     )
     assert response.status_code == 200
     assert response.json()["found"] is True and "22.00元" in response.json()["text"]
+
+
+def test_the_complaint_router_serves_its_top_three(agent_client: TestClient) -> None:
+    text = "我们小区楼下的烧烤店每天晚上油烟特别大，熏得窗户都不敢开，希望环保部门管一管"
+    categories = agent_client.post("/api/agent/complaints/route", json={"text": text}).json()["categories"]
+    assert len(categories) == 3
+    assert categories[0]["category"] == "environment" and categories[0]["name"] == "环境保护"
+    scores = [item["score"] for item in categories]
+    assert scores == sorted(scores, reverse=True) and sum(scores) <= 1.0 + 1e-6
+
+
+def test_the_complaint_router_needs_the_agent_login(client: TestClient) -> None:
+    response = client.post("/api/agent/complaints/route", json={"text": "油烟扰民"})
+    assert response.status_code == 401 and "message" in response.json()

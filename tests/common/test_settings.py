@@ -12,7 +12,16 @@ from common.settings import PROJECT_ROOT, SettingsError, load_settings
 SETTINGS_SOURCE = (PROJECT_ROOT / "common" / "settings.py").read_text(encoding="utf-8")
 KB_SOURCE = (PROJECT_ROOT / "knowledge_base" / "config.py").read_text(encoding="utf-8")
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-PRODUCT_PACKAGES = ("actions", "bot", "common", "departments", "integrations", "knowledge_base", "understanding")
+PRODUCT_PACKAGES = (
+    "actions",
+    "bot",
+    "common",
+    "complaint_router",
+    "departments",
+    "integrations",
+    "knowledge_base",
+    "understanding",
+)
 
 
 def read_variables() -> set[str]:
