@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,18 +32,20 @@ from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write
 from complaint_router import ComplaintRouter  # noqa: E402
 from complaint_router.dataset import load_shipped  # noqa: E402
 from complaint_router.metrics import Figures, figures  # noqa: E402
-from complaint_router.train import (  # noqa: E402  # noqa: E402
+from complaint_router.train import (  # noqa: E402
     BASELINE_CONFIG,
     DEFAULT_CONFIG,
     baseline_probabilities,
     fit_temperature,
     out_of_fold_scores,
     softmax,
+    train,
 )
 
 HELDOUT_DIR = PROJECT_ROOT / "complaint_router" / "eval"
 LONG_MESSAGE = 150
 MISROUTED_SHOWN = 10
+CHAR_ONLY = "router without USE (char n-grams only)"
 
 Section = Callable[[argparse.Namespace], str]
 
@@ -115,16 +118,21 @@ def complaint_routing(args: argparse.Namespace) -> str:
     timings, rows = [], []
     for text in texts:
         begun = time.perf_counter()
-        rows.append([router.probabilities(text)[category] for category in classes])
+        probabilities = router.probabilities(text)
         timings.append(time.perf_counter() - begun)
+        rows.append([probabilities[category] for category in classes])
     ours = np.array(rows)
-    baseline = baseline_probabilities(load_shipped(), texts)
+    dataset = load_shipped()
+    baseline = baseline_probabilities(dataset, texts)
+    char_only = train(dataset, replace(DEFAULT_CONFIG, embedding_scale=0.0)).model
+    light = np.array([char_only.probabilities(text) for text in texts])
     long = np.array([len(text) >= LONG_MESSAGE for text in texts])
     subsets = {"all": np.ones(len(texts), bool), f">= {LONG_MESSAGE} chars": long}
     subsets |= {f"{name}.yml": source == name for name in sets}
     results = {}
     for subset, mask in subsets.items():
         results[f"router, {subset}"] = figures(ours[mask], labels[mask], classes)
+        results[f"{CHAR_ONLY}, {subset}"] = figures(light[mask], labels[mask], classes)
         results[f"baseline, {subset}"] = figures(baseline[mask], labels[mask], classes)
     for name, f in results.items():
         print(
@@ -135,7 +143,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
         f"{len(texts)} complaints ({int(long.sum())} of at least {LONG_MESSAGE} characters), "
         f"{len(set(labels.tolist()))} categories, written apart from the training data and never used "
         "to train or tune. Baseline: char 1-3-gram TF-IDF + logistic regression (default C), raw "
-        "text, trained on the same training data in this run.",
+        "text, trained on the same training data in this run; so is the router without USE features.",
         markdown_table(FIGURES_HEADER, [_figures_row(name, f) for name, f in results.items()]),
     ]
     if args.cv:
@@ -148,6 +156,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
             category.category,
             category.name,
             f"{results['router, all'].per_category_f1[category.category]:.3f}",
+            f"{results[f'{CHAR_ONLY}, all'].per_category_f1[category.category]:.3f}",
             f"{results['baseline, all'].per_category_f1[category.category]:.3f}",
         ]
         for category in router.categories
@@ -155,7 +164,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
     ]
     parts += [
         "Per-category F1 (held-out):",
-        markdown_table(["category", "name", "router F1", "baseline F1"], per_category),
+        markdown_table(["category", "name", "router F1", "char-only F1", "baseline F1"], per_category),
     ]
     parts += [
         "Router calibration on the held-out set (top probability vs how often it is right):",

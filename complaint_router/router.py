@@ -15,7 +15,7 @@ import numpy as np
 
 from common.settings import load_settings
 from complaint_router.categories import Category
-from complaint_router.model import LinearModel
+from complaint_router.model import Encoder, LinearModel
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL_PATH = PACKAGE_DIR / "shipped" / "router.npz"
@@ -40,10 +40,12 @@ class ComplaintRouter:
         self.path = path
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> ComplaintRouter:
-        """The model at `path`, or the shipped default model."""
+    def load(cls, path: Path | str | None = None, encoder: Encoder | None = None) -> ComplaintRouter:
+        """The model at `path`, or the shipped default model. `encoder`: a sentence encoder
+        the caller already holds (multilingual USE, e.g. the knowledge base's), so the
+        process does not load a second copy; by default the router loads one itself."""
         resolved = Path(path) if path is not None else DEFAULT_MODEL_PATH
-        return cls(LinearModel.load(resolved), resolved)
+        return cls(LinearModel.load(resolved, encoder), resolved)
 
     @property
     def categories(self) -> list[Category]:

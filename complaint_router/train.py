@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -20,7 +20,7 @@ from sklearn.svm import LinearSVC
 
 from complaint_router.augment import compose_long
 from complaint_router.dataset import Dataset, Example
-from complaint_router.model import FeatureBlock, LinearModel, analyzer
+from complaint_router.model import FeatureBlock, LinearModel, analyzer, embed, shared_use_encoder
 from complaint_router.text import NORMALIZATION_VERSION, normalize
 
 
@@ -31,6 +31,7 @@ class TrainingConfig:
     char_low: int = 1
     char_high: int = 3
     word_features: bool = False
+    embedding_scale: float = 1.0  # weight of the USE sentence embedding features; 0 = none
     classifier: str = "svm"  # "svm" (linear SVM) or "lr" (logistic regression)
     c: float = 1.0
     augment_per_category: int = 40
@@ -41,7 +42,9 @@ class TrainingConfig:
 
 
 DEFAULT_CONFIG = TrainingConfig()
-BASELINE_CONFIG = TrainingConfig(classifier="lr", c=1.0, augment_per_category=0, normalize_text=False)
+BASELINE_CONFIG = TrainingConfig(
+    classifier="lr", c=1.0, augment_per_category=0, normalize_text=False, embedding_scale=0.0
+)
 """The plain baseline: char 1-3-gram TF-IDF + logistic regression with default C, raw text."""
 
 
@@ -64,11 +67,32 @@ def _vectorizers(config: TrainingConfig) -> list[tuple[str, int, int, TfidfVecto
     ]
 
 
+_EMBEDDINGS: dict[str, np.ndarray] = {}
+
+
+def _embeddings(texts: list[str]) -> np.ndarray:
+    """USE embeddings, cached per text for the process: cross-validation and the final fit
+    embed the same messages again and again."""
+    missing = list(dict.fromkeys(text for text in texts if text not in _EMBEDDINGS))
+    for start in range(0, len(missing), 128):
+        batch = missing[start : start + 128]
+        _EMBEDDINGS.update(zip(batch, embed(shared_use_encoder(), batch), strict=True))
+    return np.vstack([_EMBEDDINGS[text] for text in texts])
+
+
+def _matrix(vectorizers: list, texts: list[str], config: TrainingConfig, fit: bool = False) -> csr_matrix:
+    prepared = [_prepare(text, config) for text in texts]
+    blocks = [(v.fit_transform(prepared) if fit else v.transform(prepared)) for *_, v in vectorizers]
+    if config.embedding_scale:
+        blocks.append(csr_matrix(_embeddings(texts) * config.embedding_scale))
+    return hstack(blocks).tocsr()
+
+
 def _classifier(config: TrainingConfig) -> LogisticRegression | LinearSVC:
     if config.classifier == "lr":
         return LogisticRegression(C=config.c, max_iter=3000)
     if config.classifier == "svm":
-        return LinearSVC(C=config.c, max_iter=20000)
+        return LinearSVC(C=config.c, max_iter=20000, random_state=config.seed)
     raise ValueError(f"unknown classifier {config.classifier!r}")
 
 
@@ -77,10 +101,9 @@ def fit_linear(
 ) -> tuple[list, np.ndarray, np.ndarray]:
     """(vectorizer specs, weights (features, classes), bias) trained on examples + composed ones."""
     training = examples + compose_long(examples, config.augment_per_category, config.seed)
-    texts = [_prepare(example.text, config) for example in training]
     labels = np.array([classes.index(example.category) for example in training])
     vectorizers = _vectorizers(config)
-    matrix = hstack([vectorizer.fit_transform(texts) for *_, vectorizer in vectorizers]).tocsr()
+    matrix = _matrix(vectorizers, [example.text for example in training], config, fit=True)
     classifier = _classifier(config).fit(matrix, labels)
     coef, intercept = classifier.coef_, classifier.intercept_
     if coef.shape[0] == 1:  # binary: softmax([0, d]) is sigmoid(d)
@@ -96,9 +119,7 @@ def fit_linear(
 def _scores(
     vectorizers: list, weights: np.ndarray, bias: np.ndarray, texts: list[str], config: TrainingConfig
 ) -> np.ndarray:
-    prepared = [_prepare(text, config) for text in texts]
-    matrix = hstack([vectorizer.transform(prepared) for *_, vectorizer in vectorizers]).tocsr()
-    return np.asarray(matrix @ weights) + bias
+    return np.asarray(_matrix(vectorizers, texts, config) @ weights) + bias
 
 
 def out_of_fold_scores(dataset: Dataset, config: TrainingConfig, classes: list[str]) -> np.ndarray:
@@ -172,7 +193,9 @@ def train(dataset: Dataset, config: TrainingConfig = DEFAULT_CONFIG) -> Training
         "normalization_version": NORMALIZATION_VERSION,
         "examples": len(dataset.examples),
     }
-    model = LinearModel(dataset.categories, blocks, weights, bias, temperature, metadata)
+    model = LinearModel(
+        dataset.categories, blocks, weights, bias, temperature, metadata, config.embedding_scale
+    )
     return TrainingResult(model, softmax(oof, temperature), labels)
 
 
