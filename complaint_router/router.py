@@ -19,7 +19,8 @@ from complaint_router.model import Encoder, LinearModel
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL_PATH = PACKAGE_DIR / "shipped" / "router.npz"
-"""A deployer's retrained model file, used by `shared_router()` instead of the shipped one."""
+"""The shipped model; `COMPLAINT_ROUTER_MODEL` (common.settings) points `shared_router()` at a
+deployer's retrained one instead."""
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,13 @@ _SHARED: ComplaintRouter | None = None
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_router() -> ComplaintRouter:
+def shared_router(encoder: Encoder | None = None) -> ComplaintRouter:
     """The process-wide router, loaded once (thread-safe) from `COMPLAINT_ROUTER_MODEL` or
-    the shipped model."""
+    the shipped model. `encoder` (see `ComplaintRouter.load`) counts on the first call only:
+    a process that holds the knowledge base's USE encoder passes it once at start-up."""
     global _SHARED
     if _SHARED is None:
         with _SHARED_LOCK:
             if _SHARED is None:
-                _SHARED = ComplaintRouter.load(load_settings().complaint_router_model or None)
+                _SHARED = ComplaintRouter.load(load_settings().complaint_router_model or None, encoder)
     return _SHARED
