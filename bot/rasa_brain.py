@@ -17,6 +17,7 @@ from bot.brain import BUSY_MESSAGE, BotMessage, Button
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.render import choice_payload
 from common.store import KeyValueStore
+from common.text_normalization import normalize_message
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,12 @@ class RasaBrain:
         self._store = store
 
     async def respond(self, sender: str, text: str) -> list[BotMessage]:
-        text = text.strip()[:MAX_MESSAGE_CHARS]
+        """Typed text is normalised once here, before Rasa and so before every action, so
+        full-width, spoken or spaced numbers read the same everywhere; payloads pass as sent."""
+        text = text.strip()
+        if not text.startswith("/"):
+            text = normalize_message(text)
+        text = text[:MAX_MESSAGE_CHARS]
         offered = await self._offered_buttons(sender) if text else []
         message = choice_payload(text, offered) or strip_unoffered_payload(text, offered)
         if not message:

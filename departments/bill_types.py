@@ -16,6 +16,7 @@ from typing import Literal
 
 from common.identity import id_number_problem, normalise_plate
 from common.masking import mask_account
+from common.text_normalization import normalize_identifier
 from departments.base import DepartmentClient
 from departments.cable_tv import CableTvClient
 from departments.housing_fund import HousingFundClient
@@ -61,7 +62,9 @@ class BillType:
     """An entity that names the bill type by itself (a plate number: traffic fines)."""
 
     def normalise(self, value: str) -> str:
-        compact = re.sub(r"\s", "", value).upper()
+        """The typed value as the department stores it: full-width or spoken digits, spaces
+        and hyphens read the same way as everywhere else (`common.text_normalization`)."""
+        compact = re.sub(r"\s", "", normalize_identifier(value)).upper()
         if self.kind == "traffic":
             return normalise_plate(compact) or compact
         return compact

@@ -50,3 +50,21 @@ def test_the_table_answers_what_was_scattered_before() -> None:
     assert "有线电视账号格式不对" in (BILL_TYPES["cable_tv"].identifier_problem("3100012345") or "")
     assert BILL_TYPES["traffic_fine"].normalise("鲁k a1234") == "鲁K·A1234"
     assert BILL_TYPES["water"].shown("3100012345") != "3100012345"
+
+
+@pytest.mark.parametrize(
+    ("bill_type", "typed", "stored"),
+    [
+        ("water", "３１０００１２３４５", "3100012345"),
+        ("water", "三一零零零一二三四五", "3100012345"),
+        ("electricity", "0531-880-002", "0531880002"),
+        ("gas", "gz 2008 0077", "GZ20080077"),
+        ("social_security", "371002198503122311", "371002198503122311"),
+        ("traffic_fine", "鲁k a1234", "鲁K·A1234"),
+        ("cable_tv", "catv20230001", "CATV20230001"),
+    ],
+)
+def test_a_typed_identifier_is_read_as_the_department_stores_it(
+    bill_type: str, typed: str, stored: str
+) -> None:
+    assert BILL_TYPES[bill_type].normalise(typed) == stored
