@@ -111,3 +111,22 @@ def test_non_utf8_and_missing_files(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "no such file" in capsys.readouterr().err
     assert main(["route", "停水", "--model", str(tmp_path / "absent.npz")]) == 2
     assert "not a complaint-router model file" in capsys.readouterr().err
+
+
+def test_package_imports_only_what_it_may() -> None:
+    """The router is a library: never the dialogue, gateway, integrations, sandbox, knowledge
+    base or benchmarks (the deployer may ship it without them)."""
+    import ast
+
+    forbidden = {"actions", "bot", "integrations", "sandbox", "knowledge_base", "benchmarks", "departments"}
+    package = Path(__file__).resolve().parents[2] / "complaint_router"
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not {name.split(".")[0] for name in names} & forbidden, f"{source.name} imports {names}"
