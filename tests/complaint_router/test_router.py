@@ -100,8 +100,23 @@ def test_caller_supplied_encoder_is_used() -> None:
             return shared_use_encoder().encode(texts)
 
     router = ComplaintRouter.load(encoder=CountingEncoder())
+    assert calls == [1]  # the check that it is the encoder the model was trained with
     assert router.top(TYPICAL["gas_supply"])[0].category == "gas_supply"
-    assert calls == [1]
+    assert calls == [1, 1]
+
+
+def test_a_different_encoder_is_refused() -> None:
+    """A knowledge base configured with another model (KB_MODEL) must not feed the router."""
+    import numpy as np
+
+    from complaint_router.model import ModelFileError
+
+    class OtherEncoder:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.random.default_rng(0).normal(size=(len(texts), 512))
+
+    with pytest.raises(ModelFileError, match="not the one this model was trained with"):
+        ComplaintRouter.load(encoder=OtherEncoder())
 
 
 def test_thread_safe_shared_instance() -> None:
