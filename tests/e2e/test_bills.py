@@ -115,4 +115,4 @@ def test_cable_tv_bill_is_queried_bound_and_paid_like_any_bill(citizen: WebCitiz
     citizen.say("算了")
 
     owed = citizen.say_text("交广电费")
-    assert "22.00" in owed
+    assert "有线电视费 2026-10：26.50元" in owed
