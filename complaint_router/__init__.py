@@ -10,8 +10,8 @@ shipped in that package), one linear SVM over both, and one temperature fitted o
 out-of-fold scores that turns its scores into calibrated probabilities. Trained on the
 hand-written messages in data/train/ plus long messages composed from them (augment.py).
 Chosen by 5-fold cross-validation on the training data only (data/README.md has the table):
-accuracy 0.894 / macro-F1 0.896 / top-3 0.994, against 0.861 for the same SVM on n-grams
-alone and 0.808 for the plain baseline (char n-grams + logistic regression); jieba word
+accuracy 0.904 / macro-F1 0.905 / top-3 0.991, against ~0.86 for the same SVM on n-grams
+alone and ~0.81 for the plain baseline (char n-grams + logistic regression); jieba word
 features did not help, and on long letters the n-grams alone do as well. Cost of the
 embedding: ~2.5 ms a message and ~0.7 s to load the encoder once per process, which a caller
 already holding the same encoder (the knowledge base's USE) avoids by passing it:
