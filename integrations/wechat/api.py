@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import httpx
 
 from common.store import KeyValueStore
+from integrations.wechat import redaction
 from integrations.wechat.config import WeChatConfig
 
 logger = logging.getLogger(__name__)
@@ -26,19 +26,8 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 UNDELIVERABLE_ERRORS = frozenset({45015, 45047})
 TOKEN_SAFETY_MARGIN_SECONDS = 300
 REFRESH_LOCK_SECONDS = 15.0
-_ACCESS_TOKEN_IN_URL = re.compile(r"(access_token|secret)=[^&\s\"']+")
-
-
-class _RedactCredentials(logging.Filter):
-    """httpx logs every request URL at INFO; WeChat puts the token and secret in the query."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _ACCESS_TOKEN_IN_URL.sub(r"\1=***", record.getMessage())
-        record.args = None
-        return True
-
-
-logging.getLogger("httpx").addFilter(_RedactCredentials())
+# httpx logs every request URL at INFO; WeChat puts the token and secret in the query.
+redaction.install()
 
 
 class WeChatApiError(Exception):

@@ -23,6 +23,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.brain import BUSY_MESSAGE, Brain
 from bot.render import render_as_text
+from bot.routes.chat import strip_control_characters
 from common.store import KeyValueStore
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.config import WeChatConfig
@@ -80,9 +81,10 @@ def interpret(message: BaseMessage, menu: Menu) -> Question | str | None:
     if not message.source:
         raise ValueError("no FromUserName")
     if kind == "text":
-        return Question(message.content or "", _message_key(message))
+        # XML 1.0 admits the C1 controls; they must not reach handoff transcripts or tickets.
+        return Question(strip_control_characters(message.content or ""), _message_key(message))
     if kind == "voice":
-        recognised = (message.recognition or "").strip().rstrip("。！!？?，,")
+        recognised = strip_control_characters(message.recognition or "").strip().rstrip("。！!？?，,")
         return Question(recognised, _message_key(message)) if recognised else VOICE_UNRECOGNISED_REPLY
     if kind == "image":
         return IMAGE_REPLY

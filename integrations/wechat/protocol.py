@@ -2,7 +2,8 @@
 
 Everything a request must pass before its content is trusted lives here, in the order
 the router applies it: signature (constant time), timestamp window, then XML parsing
-that refuses DTDs and entities, then (safe mode) msg_signature and decryption.
+that refuses DTDs and entities, then (safe mode) msg_signature and decryption, then the
+nonce replay check.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import time
 from xml.etree.ElementTree import ParseError
 
@@ -18,7 +20,10 @@ from defusedxml.ElementTree import fromstring
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
+from common.store import KeyValueStore
 from integrations.wechat.config import WeChatConfig
+
+logger = logging.getLogger(__name__)
 
 
 class RequestRejected(Exception):
@@ -114,3 +119,46 @@ class Envelope:
         if not encrypted or self._crypto is None:
             return reply_xml
         return self._crypto.encrypt_message(reply_xml, nonce, str(int(time.time())))
+
+
+class ReplayGuard:
+    """Remembers every (timestamp, nonce) pair seen inside the timestamp window, in the shared
+    store so all workers agree.
+
+    The plain-mode signature covers only token, timestamp and nonce, not the body: anyone who
+    saw one signed URL (a log line, a proxy) could post any body with it until the timestamp
+    goes stale. WeChat itself resends the very same request (same signature, timestamp, nonce
+    and body) up to three times when an answer is slow, and those retries must reach the
+    channel, which de-duplicates them by MsgId and gives them the first answer. So the pair is
+    stored with a digest of the body: the same pair with a byte-identical body is a retry and
+    passes, the same pair with any other body is a replay and is refused.
+    """
+
+    def __init__(self, store: KeyValueStore, app_id: str, window_seconds: float) -> None:
+        self._store = store
+        self._app_id = app_id
+        # A timestamp up to `window` in the future is accepted until `window` past it, so a
+        # pair must be remembered for twice the window to outlive every request that can carry it.
+        self._ttl_seconds = 2 * window_seconds + 1
+
+    async def check(self, params: dict[str, str], body: bytes, body_signed: bool) -> None:
+        """Refuses (403) a used pair with another body. `body_signed` (safe mode: msg_signature
+        covers the encrypted body) decides what a store outage means: a signed body can only be
+        resent as it was, which MsgId de-duplication absorbs, so it passes; an unsigned one would
+        be an open replay door, so it is refused (503) and WeChat retries it later."""
+        key = f"wechat:nonce:{self._app_id}:{params.get('timestamp', '')}:{params.get('nonce', '')}"
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            if await self._store.set_if_absent(key, digest, self._ttl_seconds):
+                return
+            seen = await self._store.get(key)
+        except Exception as error:
+            if body_signed:
+                logger.error("store unavailable, nonce not checked: %s", type(error).__name__)
+                return
+            raise RequestRejected(
+                503, f"store unavailable for the nonce check: {type(error).__name__}"
+            ) from error
+        if seen is None or not hmac.compare_digest(seen, digest):
+            # `None`: the pair expired between the two calls, i.e. the timestamp is stale by now.
+            raise RequestRejected(403, "nonce already used with another body")

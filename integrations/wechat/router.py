@@ -1,8 +1,11 @@
 """The /wechat endpoint WeChat's servers call, and `mount_wechat` which puts it on the gateway.
 
 Every request passes, in this order: signature (constant time), timestamp window, size
-cap, safe XML parsing, then in safe mode msg_signature and decryption. Refusals carry a
-status and a short fixed body only; the reason goes to the log.
+cap, safe XML parsing, then in safe mode msg_signature and decryption; then the message must
+be encrypted whenever an EncodingAESKey is configured (the plain signature does not cover the
+body), the query's `openid` must name the message's sender, and the (timestamp, nonce) pair
+must not have been used with another body. Refusals carry a status and a short fixed plain
+body only (WeChat's servers read nothing else); the reason goes to the log, never the query.
 """
 
 from __future__ import annotations
@@ -20,17 +23,29 @@ from wechatpy import create_reply, parse_message
 from bot.brain import Brain
 from bot.delivery import Deliveries
 from common.store import KeyValueStore
+from integrations.wechat import redaction
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import OUTCOMES, WeChatChannel
 from integrations.wechat.config import WeChatConfig, load_config
 from integrations.wechat.menu import load_menu
-from integrations.wechat.protocol import Envelope, RequestRejected, check_signature, check_timestamp
+from integrations.wechat.protocol import (
+    Envelope,
+    ReplayGuard,
+    RequestRejected,
+    check_signature,
+    check_timestamp,
+)
 
 logger = logging.getLogger(__name__)
 
 PATH = "/wechat"
 SUCCESS = "success"
-_REFUSALS = {400: "bad request", 403: "forbidden", 413: "payload too large"}
+_REFUSALS = {
+    400: "bad request",
+    403: "forbidden",
+    413: "payload too large",
+    503: "service unavailable",
+}
 
 
 def _refusal(error: RequestRejected, request: Request) -> PlainTextResponse:
@@ -56,9 +71,18 @@ async def read_capped(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def create_router(config: WeChatConfig, channel: WeChatChannel) -> APIRouter:
+def check_sender(params: dict[str, str], source: str) -> None:
+    """WeChat's `openid` query parameter is not signed; when present it must at least agree with
+    the sender inside the (signed, in safe mode) message, or the request was put together."""
+    openid = params.get("openid")
+    if openid is not None and openid != source:
+        raise RequestRejected(403, "openid in the query is not the message's sender")
+
+
+def create_router(config: WeChatConfig, channel: WeChatChannel, store: KeyValueStore) -> APIRouter:
     router = APIRouter()
     envelope = Envelope(config)
+    replays = ReplayGuard(store, config.app_id, config.timestamp_window_seconds)
 
     def authenticate(request: Request) -> dict[str, str]:
         params = dict(request.query_params)
@@ -82,6 +106,11 @@ def create_router(config: WeChatConfig, channel: WeChatChannel) -> APIRouter:
             body = await read_capped(request, config.max_body_bytes)
             xml, encrypted = envelope.open(params, body)
             message = parse_message(xml)
+            if config.safe_mode and not encrypted:
+                # Checked after parsing so a malformed body is still a 400, as before.
+                raise RequestRejected(403, "plain-mode message while safe mode is configured")
+            check_sender(params, message.source)
+            await replays.check(params, body, body_signed=encrypted)
             reply = await channel.handle(message)
         except RequestRejected as error:
             return _refusal(error, request)
@@ -109,6 +138,7 @@ def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore, deliveries: D
     """Serves /wechat from the environment's WECHAT_* settings; without them, a 503 that says so.
     Messages the assistant sends unasked (agent replies, payment results) go out through the
     customer-service API."""
+    redaction.install()
     config = load_config()
     problem = config.problem()
     if problem:
@@ -119,7 +149,7 @@ def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore, deliveries: D
     api = WeChatApi(http, config, store)
     channel = WeChatChannel(config, brain, store, api, load_menu())
     deliveries.register("wechat", api.send_text)
-    app.include_router(create_router(config, channel))
+    app.include_router(create_router(config, channel, store))
     app.state.wechat = channel
     inner_lifespan = app.router.lifespan_context
 
