@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from bot.rasa_client import RasaUnavailable
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
-SenderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# C0 controls but tab and newline, DEL, and the C1 block: nothing a citizen means to type, and
+# a NUL breaks the department APIs and PostgreSQL text columns the raw text reaches (handoff
+# transcripts, tickets) before the Rasa-side normaliser ever sees it.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def strip_control_characters(text: str) -> str:
+    """Typed text as it may be stored and forwarded: control characters removed, newline and tab
+    kept. Channels call it on what citizens write, the web routes on what the browser posts."""
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+def _strip_if_text(value: object) -> object:
+    """Runs before pydantic's own checks, so length limits apply to the cleaned text; anything
+    that is not a string is left for pydantic to refuse."""
+    return strip_control_characters(value) if isinstance(value, str) else value
+
+
+CleanText = Annotated[str, BeforeValidator(_strip_if_text)]
+# A sender id is an identity, not text to clean: one with control characters is refused (422),
+# so "a\x00b" can never be taken for "ab".
+SenderId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=_NO_CONTROL_CHARACTERS),
+]
 
 
 class ChatRequest(BaseModel):
     sender: SenderId
-    message: str = Field(max_length=2000)
+    message: CleanText = Field(max_length=2000)
 
 
 class ChatButton(BaseModel):
@@ -38,7 +64,7 @@ class ChatResponse(BaseModel):
 
 
 class ParseRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
+    text: CleanText = Field(min_length=1, max_length=2000)
 
 
 @router.post("/chat", response_model=ChatResponse, response_model_exclude_none=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -24,7 +24,7 @@ from bot.handoff.brain import (
 )
 from bot.handoff.desk import AGENT, CLOSED, MAX_TEXT_CHARS, SYSTEM, Handoff, HandoffConflict, HandoffDesk
 from bot.routes.agent import Agent, AgentDenied, AgentRoute
-from bot.routes.chat import SenderId
+from bot.routes.chat import CleanText, SenderId
 
 logger = logging.getLogger(__name__)
 router = APIRouter(route_class=AgentRoute)
@@ -35,10 +35,24 @@ CLOSED_ALREADY = "这个会话已经结束了。"
 NOT_OWNER = "请先接入这个会话再回复。"
 UNDELIVERED = "消息已记录，但没能送达市民（对方渠道暂时不可用或超过48小时未互动），请改用电话联系。"
 WEB_CHANNEL = "web"
+# Ids and cursors are 32-bit INTEGER columns: a larger number is no row, and PostgreSQL would
+# refuse it with an error (a 500) rather than find nothing, so it never reaches a query.
+MAX_ROW_ID = 2**31 - 1
+
+
+def _handoff_id(handoff_id: int, _agent: Agent) -> int:
+    """The path's id when some row could have it; any other number is a chat that does not
+    exist (404, like an id never issued). Depends on the login so strangers still get 401."""
+    if not 1 <= handoff_id <= MAX_ROW_ID:
+        raise AgentDenied(404, "not_found", NOT_FOUND)
+    return handoff_id
+
+
+HandoffId = Annotated[int, Depends(_handoff_id)]
 
 
 class ReplyRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    text: CleanText = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 def _desk(request: Request) -> HandoffDesk:
@@ -80,7 +94,10 @@ async def queue(request: Request, _agent: Agent) -> dict[str, list[dict[str, Any
 
 @router.get("/api/agent/handoffs/{handoff_id}")
 async def transcript(
-    handoff_id: int, request: Request, _agent: Agent, after: Annotated[int, Query(ge=0)] = 0
+    handoff_id: HandoffId,
+    request: Request,
+    _agent: Agent,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> dict[str, Any]:
     found = await _desk(request).get(handoff_id, after)
     if found is None:
@@ -90,7 +107,7 @@ async def transcript(
 
 
 @router.post("/api/agent/handoffs/{handoff_id}/claim")
-async def claim(handoff_id: int, request: Request, agent: Agent) -> dict[str, Any]:
+async def claim(handoff_id: HandoffId, request: Request, agent: Agent) -> dict[str, Any]:
     """Only one agent wins a chat; the citizen is told once that a person has joined."""
     try:
         claimed = await _desk(request).claim(handoff_id, agent)
@@ -110,7 +127,7 @@ async def claim(handoff_id: int, request: Request, agent: Agent) -> dict[str, An
 
 @router.post("/api/agent/handoffs/{handoff_id}/reply", response_model=None)
 async def reply(
-    handoff_id: int, body: ReplyRequest, request: Request, agent: Agent
+    handoff_id: HandoffId, body: ReplyRequest, request: Request, agent: Agent
 ) -> dict[str, Any] | JSONResponse:
     """An agent's message to the citizen; "结束" on its own hands the chat back to the bot."""
     handoff = await _owned(request, handoff_id, agent)
@@ -124,7 +141,7 @@ async def reply(
 
 
 @router.post("/api/agent/handoffs/{handoff_id}/close")
-async def close(handoff_id: int, request: Request, agent: Agent) -> dict[str, Any]:
+async def close(handoff_id: HandoffId, request: Request, agent: Agent) -> dict[str, Any]:
     await _owned(request, handoff_id, agent)
     handoff = await _desk(request).close(handoff_id, agent)
     if handoff is None:
@@ -138,7 +155,9 @@ chat_router = APIRouter(prefix="/api/chat")
 
 @chat_router.get("/updates")
 async def chat_updates(
-    request: Request, sender: Annotated[SenderId, Query()], after: Annotated[int, Query(ge=-1)] = -1
+    request: Request,
+    sender: Annotated[SenderId, Query()],
+    after: Annotated[int, Query(ge=-1, le=MAX_ROW_ID)] = -1,
 ) -> dict[str, Any]:
     """What agents wrote to this web citizen after `after`; -1 asks only for the state and the
     cursor (a page that was just opened must not replay an old conversation)."""
