@@ -1,0 +1,164 @@
+"""Entry point of the two deployment images.
+
+    container.py gateway|actions|sandbox|rasa   start that process, as scripts/stack.py does
+    container.py health [ROLE]                  exit 0 when it is healthy (Docker HEALTHCHECK)
+
+The commands, health URLs and Rasa's rendered endpoints are the ones `make run` uses, so a
+container runs what the end-to-end tests exercise. Every setting is a variable of the README's
+configuration table; addresses are the ones other processes use (RASA_URL, ACTION_SERVER_URL,
+SANDBOX_URL), and each process listens on all interfaces at that address's port.
+Standard library only: the app image and the Rasa image run it with their own Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = APP_ROOT / "models"
+ROLES = ("gateway", "actions", "sandbox", "rasa")
+DEFAULTS = {
+    "RASA_URL": "http://127.0.0.1:5005",
+    "ACTION_SERVER_URL": "http://127.0.0.1:5055",
+    "SANDBOX_URL": "http://127.0.0.1:8100",
+    "GATEWAY_PORT": "8000",
+}
+
+
+class ConfigurationError(SystemExit):
+    """A setting the process cannot start with; the message says which and why."""
+
+
+def _setting(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or DEFAULTS[name]).strip()
+
+
+def _port(url: str) -> int:
+    return urlparse(url).port or 80
+
+
+def sanic_workers(env: Mapping[str, str]) -> int:
+    raw = (env.get("SANIC_WORKERS") or "1").strip()
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"SANIC_WORKERS must be a whole number, not {raw!r}") from None
+
+
+def command(role: str, env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The argv of one role and the variables it needs on top of `env`."""
+    python = sys.executable or "python"
+    if role == "gateway":
+        return [python, "-m", "bot"], {}
+    if role == "actions":
+        port = _port(_setting(env, "ACTION_SERVER_URL"))
+        return [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)], {"SANIC_HOST": "0.0.0.0"}
+    if role == "sandbox":
+        # The sandbox binds to SANDBOX_URL's host, which is the Service's name for everyone else.
+        return [python, "-m", "sandbox"], {
+            "SANDBOX_URL": f"http://0.0.0.0:{_port(_setting(env, 'SANDBOX_URL'))}"
+        }
+    if role == "rasa":
+        return _rasa_command(env)
+    raise ConfigurationError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+
+
+def _rasa_command(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    if sanic_workers(env) > 1 and not (env.get("REDIS_URL") or "").strip():
+        raise ConfigurationError(
+            "SANIC_WORKERS > 1 needs REDIS_URL: Rasa's lock store must be shared by the workers"
+        )
+    sys.path.insert(0, str(APP_ROOT))
+    from scripts.stack import render_endpoints
+    from scripts.train import rasa_environment
+
+    state_dir = Path(env.get("STATE_DIR") or APP_ROOT / ".run")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = render_endpoints({**env, "ACTION_SERVER_URL": _setting(env, "ACTION_SERVER_URL")}, state_dir)
+    argv = [
+        "rasa",
+        "run",
+        "--enable-api",
+        "--interface",
+        "0.0.0.0",
+        "--port",
+        str(_port(_setting(env, "RASA_URL"))),
+        "--model",
+        str(MODEL_DIR),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(APP_ROOT / "credentials.yml"),
+    ]
+    # What scripts/train.py gives every Rasa process: no telemetry, no error reports, no hub.
+    offline = {name: value for name, value in rasa_environment().items() if os.environ.get(name) != value}
+    return argv, offline
+
+
+def _model_loaded(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body).get("model_file"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def health_check(role: str, env: Mapping[str, str]) -> tuple[str, Callable[[bytes], bool]]:
+    """The URL that says one role is healthy (as scripts/stack.py waits for it) and its check."""
+    if role == "gateway":
+        return f"http://127.0.0.1:{_setting(env, 'GATEWAY_PORT')}/health", lambda _body: True
+    if role == "actions":
+        return f"http://127.0.0.1:{_port(_setting(env, 'ACTION_SERVER_URL'))}/health", lambda _body: True
+    if role == "sandbox":
+        return f"http://127.0.0.1:{_port(_setting(env, 'SANDBOX_URL'))}/health", lambda _body: True
+    if role == "rasa":
+        return f"http://127.0.0.1:{_port(_setting(env, 'RASA_URL'))}/status", _model_loaded
+    raise ConfigurationError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+
+
+def role_of(argv: Sequence[str]) -> str | None:
+    """Which role a process runs, from its command line (PID 1 of the container after exec)."""
+    for index, arg in enumerate(argv[:-1]):
+        if arg == "-m":
+            module = argv[index + 1]
+            return {"bot": "gateway", "rasa_sdk": "actions", "sandbox": "sandbox"}.get(module)
+    if "run" in argv and any(Path(arg).name == "rasa" for arg in argv):
+        return "rasa"
+    return None
+
+
+def _pid1_argv() -> list[str]:
+    raw = Path("/proc/1/cmdline").read_bytes()
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def healthy(role: str, env: Mapping[str, str]) -> bool:
+    url, check = health_check(role, env)
+    try:
+        with urlopen(url, timeout=4) as response:
+            return response.status == 200 and check(response.read())
+    except OSError:
+        return False
+
+
+def main(argv: Sequence[str]) -> None:
+    if not argv:
+        raise ConfigurationError(f"usage: container.py {'|'.join(ROLES)}|health [ROLE]")
+    if argv[0] == "health":
+        role = argv[1] if len(argv) > 1 else role_of(_pid1_argv())
+        if role is None:
+            raise ConfigurationError("health: cannot tell the role from PID 1; pass it")
+        sys.exit(0 if healthy(role, os.environ) else 1)
+    args, extra = command(argv[0], os.environ)
+    os.chdir(APP_ROOT)
+    sys.stdout.flush()
+    os.execvpe(args[0], args, {**os.environ, **extra})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
