@@ -1,12 +1,14 @@
 """Which category a complaint belongs to, inferred from the citizen's own words.
 
-Deterministic keyword and example matching against the categories the ticket system
-publishes (with their examples), plus a few everyday words per demo category. The
-citizen always confirms the result, so simple and predictable beats clever here.
+The learned complaint router (`complaint_router`, trained on labelled tickets) ranks the
+categories the ticket system publishes; keyword and example matching breaks its ties and
+orders what it does not know (a category a city added after the model was trained). The
+citizen always confirms the result and is offered the next two when it is wrong.
 """
 
 from __future__ import annotations
 
+from complaint_router.router import shared_router
 from departments.complaints import ComplaintCategory
 
 EVERYDAY_WORDS = {
@@ -48,6 +50,7 @@ EVERYDAY_WORDS = {
     "gas_supply": ("燃气", "煤气", "停气", "天然气"),
 }
 ENTITY_BONUS = 10
+TAGGED_PROBABILITY_BONUS = 0.25
 
 
 def _bigrams(word: str) -> set[str]:
@@ -63,14 +66,37 @@ def category_score(text: str, category: ComplaintCategory) -> int:
     return score
 
 
-def rank_categories(
+def keyword_rank(
     text: str, categories: list[ComplaintCategory], tagged: list[str] | None = None
 ) -> list[ComplaintCategory]:
-    """Categories that match at all, best first; ties keep the ticket system's order. A
-    category NLU tagged in the message gets a bonus."""
+    """Categories whose words the text contains, best first; ties keep the ticket system's
+    order. A category NLU tagged in the message gets a bonus."""
     scored = []
     for position, category in enumerate(categories):
         score = category_score(text, category) + (ENTITY_BONUS if category.category in (tagged or []) else 0)
         if score > 0:
             scored.append((-score, position, category))
     return [category for _, _, category in sorted(scored, key=lambda item: item[:2])]
+
+
+def rank_categories(
+    text: str, categories: list[ComplaintCategory], tagged: list[str] | None = None
+) -> list[ComplaintCategory]:
+    """The published categories, most likely first by the router's probability (a category
+    NLU tagged in the message gets a bonus), then by keyword matches, then in the ticket
+    system's order."""
+    if not text.strip():
+        return keyword_rank(text, categories, tagged)
+    probabilities = shared_router().probabilities(text)
+    keyword_order = {
+        category.category: index for index, category in enumerate(keyword_rank(text, categories))
+    }
+
+    def key(item: tuple[int, ComplaintCategory]) -> tuple[float, int, int]:
+        position, category = item
+        probability = probabilities.get(category.category, 0.0)
+        if category.category in (tagged or []):
+            probability += TAGGED_PROBABILITY_BONUS
+        return (-probability, keyword_order.get(category.category, len(categories)), position)
+
+    return [category for _, category in sorted(enumerate(categories), key=key)]

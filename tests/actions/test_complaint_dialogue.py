@@ -72,7 +72,7 @@ async def test_wrong_category_is_corrected_and_phone_checked() -> None:
     await form.say("文登区龙山路", "inform")
     assert "格式不对" in texts(await form.say("1380000", "inform"))
     confirm = await form.say("13800001111", "inform", entity("phone", "13800001111"))
-    assert "城乡建设" in texts(confirm) and "138****1111" in texts(confirm)
+    assert "环境保护" in texts(confirm) and "138****1111" in texts(confirm)
     every = await form.say(payloads(confirm)[-1], "inform", entity("complaint_category", "other"))
     assert "属于哪一类" in texts(every) and len(payloads(every)) >= 10
     await form.say("/inform", "inform", entity("complaint_category", "environment"))
