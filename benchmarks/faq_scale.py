@@ -32,7 +32,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from benchmarks.report import markdown_table, write_report  # noqa: E402
+from benchmarks.report import BenchmarkSkipped, markdown_table, write_report  # noqa: E402
 from knowledge_base.catalog import Catalog, Entry  # noqa: E402
 from knowledge_base.config import DecisionThresholds, RetrieverConfig  # noqa: E402
 from knowledge_base.lexical import CharNgramIndex  # noqa: E402
@@ -55,7 +55,7 @@ class Queries:
 def load_faq(data_dir: Path) -> tuple[Catalog, Queries]:
     faq, queries = data_dir / "faq.jsonl", data_dir / "queries.jsonl"
     if not faq.is_file() or not queries.is_file():
-        raise SystemExit(
+        raise BenchmarkSkipped(
             f"no large-FAQ data in {data_dir}: build it with "
             "`python benchmarks/data/faq_scale/build.py PATH_TO_CSTS` (see the README there)"
         )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ import yaml  # noqa: E402
 
 from benchmarks.report import markdown_table, write_report  # noqa: E402
 from common.text_normalization import normalize_message  # noqa: E402
+from scripts.stack import Stack  # noqa: E402
 
 DATA_DIR = PROJECT_ROOT / "benchmarks" / "data"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -75,6 +77,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     threshold = fallback_threshold(CONFIG)
     prepare = normalize_message if args.normalize else (lambda text: text)
 
+    if args.rasa_url is None:
+        # No Rasa named: serve the project's model on free ports for this run.
+        with tempfile.TemporaryDirectory() as state_dir:
+            stack = Stack.on_free_ports(Path(state_dir), LOG_LEVEL="WARNING")
+            stack.start()
+            try:
+                main([*(argv or []), "--rasa-url", stack.env["RASA_URL"]])
+            finally:
+                stack.stop()
+        return
     with httpx.Client(base_url=args.rasa_url, timeout=args.timeout) as client:
         status = client.get("/status")
         status.raise_for_status()
@@ -115,7 +127,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--rasa-url", help="a running Rasa server (default: start the stack for this run)")
     parser.add_argument("--off-topic", type=Path, default=DATA_DIR / "off_topic_heldout.yml")
     parser.add_argument("--city", type=Path, default=DATA_DIR / "city_intents_heldout.yml")
     parser.add_argument("--normalize", action="store_true", help="normalize_message each text first")

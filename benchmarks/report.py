@@ -12,6 +12,11 @@ import httpx
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 
 
+class BenchmarkSkipped(Exception):
+    """A benchmark that cannot run here (its data is not on this machine); `make bench` says
+    why and goes on with the others."""
+
+
 def percentile(samples: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile; enough for a few hundred samples."""
     ordered = sorted(samples)
