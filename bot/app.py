@@ -42,9 +42,8 @@ STATIC_DIR = Path(__file__).with_name("static")
 INVALID_REQUEST = "请求格式不正确，请检查后重试。"
 INTERNAL_ERROR = "系统出了点问题，请稍后再试，或拨打12345市民服务热线。"
 # The largest request body any JSON route needs is a 2,000-character text (about 12 KB even
-# JSON-escaped); 64 KB leaves room and stops memory-filling posts. Until common.settings has
-# GATEWAY_MAX_BODY_BYTES, `settings.gateway_max_body_bytes` is read when present, else this.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
+# JSON-escaped); GATEWAY_MAX_BODY_BYTES (64 KB by default) leaves room and stops memory-filling posts.
+DEFAULT_MAX_BODY_BYTES = Settings.gateway_max_body_bytes
 # Paths that cap their own body and must answer in their platform's words: WeChat's servers
 # expect a plain body (its cap is WECHAT_MAX_BODY_BYTES, checked while streaming in the channel).
 SELF_CAPPED_PREFIXES = ("/wechat",)
@@ -214,7 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def web_chat() -> FileResponse:
         return FileResponse(STATIC_DIR / "chat.html")
 
-    max_body_bytes = int(getattr(settings, "gateway_max_body_bytes", DEFAULT_MAX_BODY_BYTES))
+    max_body_bytes = settings.gateway_max_body_bytes
     app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
 
     @app.exception_handler(StarletteHTTPException)

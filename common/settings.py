@@ -164,6 +164,7 @@ class Settings:
 
     gateway_host: str = "0.0.0.0"
     gateway_port: int = 8000
+    gateway_max_body_bytes: int = 64 * 1024
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
     action_server_url: str = "http://127.0.0.1:5055"
@@ -215,6 +216,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         gateway_host=env.text("GATEWAY_HOST", "0.0.0.0"),
         gateway_port=env.integer("GATEWAY_PORT", 8000),
+        gateway_max_body_bytes=env.integer("GATEWAY_MAX_BODY_BYTES", 64 * 1024),
         rasa_url=env.text("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
         rasa_timeout_seconds=env.number("RASA_TIMEOUT_SECONDS", 10.0),
         action_server_url=env.text("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
