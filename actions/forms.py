@@ -34,6 +34,16 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
     return values
 
 
+def form_run_id(tracker: Tracker, form: str) -> str:
+    """When this run of `form` began (its activation event's timestamp). A retried submit of
+    the same run carries the same id, so its idempotency key replays the first record; a new
+    report or booking, even with the same words, is a new run and so a new record."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return str(event.get("timestamp", ""))
+    return ""
+
+
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.appointments import replies
 from actions.appointments.form import offer_nearest
 from actions.appointments.prepare import FORM_SLOTS
+from actions.forms import form_run_id
 from common.time_words import city_today
 from departments.appointments import Booking, BookingRequest
 from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound, idempotency_key
@@ -21,6 +22,10 @@ from departments.registry import departments
 
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，这次没有约上。请稍后再试，或拨打12345。"
+UNKNOWN_OUTCOME = (
+    "预约系统没有及时回复，暂时不能确认是否约上。请过几分钟说“我的预约”查看，不要重复预约；也可拨打12345。"
+)
+NOT_BOOKED = "这次没有约上，请再说一次要约的时间，或拨打12345。"
 TAKEN_CODES = {
     "slot_full",
     "too_late",
@@ -49,6 +54,7 @@ class ActionBookAppointment(Action):
         key = idempotency_key(
             "appt",
             tracker.sender_id,
+            form_run_id(tracker, "appointment_form"),
             moving,
             resource,
             service,
@@ -80,11 +86,46 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(text="没有找到要改的预约，可能已经取消了。说“我的预约”可以查看。")
             return reset
         except DepartmentUnavailable as error:
-            logger.warning("booking failed: %s", error)
-            dispatcher.utter_message(text=BUSY)
+            logger.warning("booking outcome unknown: %s", error)
+            return await self._after_unknown_outcome(dispatcher, tracker, reset)
+        if booking.status != "booked":
+            # Never claim what the department's record does not say.
+            logger.warning("booking %s came back %s", booking.booking_no, booking.status)
+            dispatcher.utter_message(text=NOT_BOOKED)
             return reset
         dispatcher.utter_message(text=replies.booked_text(booking, city_today(), moving))
         return [*reset, SlotSet("appointment_last_booking", booking.booking_no)]
+
+    @staticmethod
+    async def _after_unknown_outcome(
+        dispatcher: CollectingDispatcher, tracker: Tracker, reset: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The request may have been stored before the answer was lost: the department's
+        record decides what the citizen is told, not the failed call."""
+        day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
+        try:
+            bookings = await departments().appointments.bookings_of(
+                phone=tracker.get_slot("appointment_phone"), only_active=True
+            )
+        except DepartmentUnavailable:
+            dispatcher.utter_message(text=UNKNOWN_OUTCOME)
+            return reset
+        stored = next(
+            (
+                booking
+                for booking in bookings
+                if booking.resource_id == tracker.get_slot("appointment_resource")
+                and booking.date == day
+                and booking.start == start
+            ),
+            None,
+        )
+        if stored is None:
+            dispatcher.utter_message(text=BUSY)
+            return reset
+        moving = tracker.get_slot("appointment_reschedule")
+        dispatcher.utter_message(text=replies.booked_text(stored, city_today(), moving))
+        return [*reset, SlotSet("appointment_last_booking", stored.booking_no)]
 
     @staticmethod
     async def _submit(tracker: Tracker, key: str) -> Booking:

@@ -7,21 +7,25 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.query import busy_message
+from actions.bills.form import typed_identifier
+from actions.bills.query import busy_message, inferred_bill_type
 from actions.forms import latest_entity_values
 from common.masking import mask_account
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_replies import money
-from departments.bill_types import BILL_TYPES, PAYABLE_ONLINE, UTILITY_PAY_HINT
+from departments.bill_types import BILL_TYPES, PAYABLE_ONLINE
 from departments.bills import WrongAccount, unpaid_bills
 from departments.utility import UtilityAccount
 from integrations.alipay.payments import PayableBill, PaymentError, PaymentUnavailable, create_payment_order
 
 logger = logging.getLogger(__name__)
+# The citizen already asked to pay here, so the hint names only the other ways.
+PAY_ELSEWHERE = "也可以在支付宝、微信的“生活缴费”里交，或到营业厅、银行代扣。"
 
 
 class ActionPayBill(Action):
@@ -32,19 +36,31 @@ class ActionPayBill(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         named = latest_entity_values(tracker, "bill_type")
-        bill_type = named[-1] if named else tracker.get_slot("bill_type")
+        bill_type = named[-1] if named else (inferred_bill_type(tracker) or tracker.get_slot("bill_type"))
         if bill_type in BILL_TYPES and not BILL_TYPES[bill_type].payable_online:
             dispatcher.utter_message(text=BILL_TYPES[bill_type].pay_hint)
             return []
         known = await known_accounts(tracker.sender_id)
+        if bill_type in PAYABLE_ONLINE:
+            typed = typed_identifier(tracker, bill_type)
+            if typed:
+                known[bill_type] = typed
+            elif bill_type not in known:
+                row = BILL_TYPES[bill_type]
+                dispatcher.utter_message(
+                    text=f"要交{row.name}，请连户号一起发给我，比如“交{row.name} "
+                    f"{row.identifier_hint.rsplit('如 ', 1)[-1]}”。{PAY_ELSEWHERE}"
+                )
+                return [SlotSet("bill_type", bill_type)]
         types = [bill_type] if bill_type in PAYABLE_ONLINE else [t for t in PAYABLE_ONLINE if t in known]
         lines: list[str] = []
         for payable in types:
-            if payable not in known:
-                continue
             try:
                 account, unpaid = await unpaid_bills(payable, known[payable])
-            except WrongAccount:
+            except WrongAccount as wrong:
+                if bill_type == payable:
+                    dispatcher.utter_message(text=wrong.message)
+                    return []
                 continue
             except DepartmentError as error:
                 dispatcher.utter_message(text=busy_message(error.department))
@@ -53,13 +69,12 @@ class ActionPayBill(Action):
                 line = f"{BILL_TYPES[payable].name} {bill.period}：{money(bill.amount)}"
                 lines.append(line + await payment_link(account, bill.period, bill.amount, tracker.sender_id))
         if lines:
-            dispatcher.utter_message(text="待缴账单：\n" + "\n".join(lines) + "\n" + UTILITY_PAY_HINT)
+            dispatcher.utter_message(text="待缴账单：\n" + "\n".join(lines) + "\n" + PAY_ELSEWHERE)
         elif types:
             dispatcher.utter_message(text="您没有待缴的账单。")
         else:
             dispatcher.utter_message(
-                text="先告诉我要交哪种费用和户号，比如“查水费 3100012345”，我帮您看看欠多少。\n"
-                + UTILITY_PAY_HINT
+                text="要交哪一项？请连户号一起发给我，比如“交水费 3100012345”。\n" + PAY_ELSEWHERE
             )
         return []
 

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.appointments.citizen import linked_citizen
 from actions.complaints import replies
 from actions.complaints.form import FORM_SLOTS
+from actions.forms import form_run_id
 from departments.base import DepartmentError, DepartmentRejected, idempotency_key
 from departments.complaints import ComplaintDraft
 from departments.registry import departments
@@ -64,6 +65,7 @@ class ActionFileComplaint(Action):
         key = idempotency_key(
             "complaint",
             tracker.sender_id,
+            form_run_id(tracker, "complaint_form"),
             draft.description,
             draft.category,
             draft.location,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from tests.e2e.chat import WebCitizen
@@ -107,3 +108,31 @@ def test_interrupted_form_comes_back_and_can_be_stopped(citizen: WebCitizen) -> 
     assert "身份证" in materials and "哪天" in materials
     assert "不约了" in citizen.say_text("算了")
     assert "您要约哪里" in citizen.say_text("我要预约")
+
+
+def test_booking_again_after_cancelling_makes_a_new_booking(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """A retry of one confirmation is one booking; a new request after a cancellation is a new
+    one, and the citizen is never shown the cancelled booking as booked."""
+    day = open_day()
+    request = f"帮我约{day_words(day)}下午3点市立医院内科，我叫赵敏，电话13955556666"
+    assert "请确认预约" in citizen.say_text(request)
+    first = citizen.say_text("1")
+    first_no = next(line for line in first.splitlines() if line.startswith("预约号：")).removeprefix(
+        "预约号："
+    )
+    assert "已取消" in citizen.say_text("取消预约")
+
+    assert "请确认预约" in citizen.say_text(request)
+    second = citizen.say_text("1")
+    assert "预约成功" in second
+    second_no = next(line for line in second.splitlines() if line.startswith("预约号：")).removeprefix(
+        "预约号："
+    )
+    assert second_no != first_no
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": "13955556666"}).json()
+    assert {item["booking_no"]: item["status"] for item in stored} == {
+        first_no: "cancelled",
+        second_no: "booked",
+    }

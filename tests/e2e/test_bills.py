@@ -116,3 +116,12 @@ def test_cable_tv_bill_is_queried_bound_and_paid_like_any_bill(citizen: WebCitiz
 
     owed = citizen.say_text("交广电费")
     assert "有线电视费 2026-10：26.50元" in owed
+
+
+def test_paying_with_the_number_in_the_message_or_without_one(citizen: WebCitizen) -> None:
+    asked = citizen.say_text("我要交水费")
+    assert "户号" in asked and "没有待缴" not in asked
+
+    owed = citizen.say_text("帮我把电费交了 0531880002")
+    assert "120.30" in owed and "没有待缴" not in owed
+    assert "回复“缴费”" not in owed

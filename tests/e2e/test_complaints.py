@@ -46,3 +46,13 @@ def test_closed_ticket_is_rated_once(citizen: WebCitizen, sandbox: httpx.Client)
     assert "评为 5 分" in citizen.say_text("1")
     assert sandbox.get(f"/complaints/v1/tickets/{ticket_id}").json()["satisfaction"] == 5
     assert "已经评价过了" in citizen.say_text("我要给这个工单打1分")
+
+
+def test_the_same_problem_after_its_ticket_closed_is_a_new_ticket(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    first = file_complaint(citizen)
+    sandbox.post(f"/complaints/v1/tickets/{first}/status", json={"status": "已办结"}).raise_for_status()
+    second = file_complaint(citizen)
+    assert second != first
+    assert sandbox.get(f"/complaints/v1/tickets/{second}").json()["status"] != "已办结"
