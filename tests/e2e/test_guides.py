@@ -116,3 +116,22 @@ def test_an_unknown_question_gets_an_honest_answer_and_the_human_route(citizen: 
 
 def test_off_topic_still_gets_the_out_of_scope_answer(citizen: WebCitizen) -> None:
     assert "不在市民服务的范围" in citizen.say_text("明天天气怎么样")
+
+
+def test_a_bereaved_citizen_gets_the_right_services_and_tone(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("我父亲去世了，要办哪些手续")
+    assert "节哀" in reply and "恭喜" not in reply
+    assert "死亡证明" in reply and "注销户口" in reply and "结婚" not in reply
+
+
+def test_frustration_gets_an_apology_and_a_person_not_a_rating(citizen: WebCitizen) -> None:
+    reply = citizen.say("破系统没用")
+    text = "\n".join(item.get("text", "") for item in reply)
+    assert "抱歉" in text and "评价" not in text
+    assert any(button["payload"] == "/human_handoff" for item in reply for button in item.get("buttons", []))
+
+
+def test_vaccination_is_a_service_question_not_a_complaint(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("宝宝打疫苗怎么预约")
+    assert "投诉" not in reply and "发生了什么" not in reply
+    assert "疫苗" in reply
