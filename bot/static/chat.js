@@ -20,8 +20,26 @@
     div.className = "msg " + who;
     div.textContent = text;
     log.appendChild(div);
-    log.scrollTop = log.scrollHeight;
+    reveal(div);
     return div;
+  }
+
+  // Called once a message is complete (buttons included): the whole reply is shown, and a reply
+  // taller than the screen is shown from its start, so the first lines are read first.
+  function reveal(div) {
+    if (div.offsetHeight > log.clientHeight) {
+      log.scrollTop = div.offsetTop - log.offsetTop;
+    } else {
+      log.scrollTop = log.scrollHeight;
+    }
+  }
+
+  // Choices of earlier replies no longer apply once the citizen has moved on.
+  function retireChoices() {
+    log.querySelectorAll(".choices:not(.stale)").forEach(function (choices) {
+      choices.classList.add("stale");
+      choices.querySelectorAll("button").forEach(function (choice) { choice.disabled = true; });
+    });
   }
 
   function renderAgentMessage(message) {
@@ -80,12 +98,17 @@
       image.src = message.image;
       image.alt = "";
       image.style.maxWidth = "100%";
+      image.addEventListener("load", function () { reveal(div); });
       div.appendChild(image);
     }
+    reveal(div);
   }
 
+  // `shown` is what the citizen sees as their own words; null sends without a bubble (the
+  // greeting the page asks for itself is not something the citizen typed).
   async function send(message, shown) {
-    bubble(shown || message, "user");
+    retireChoices();
+    if (shown !== null) bubble(shown || message, "user");
     sendButton.disabled = true;
     try {
       const response = await fetch("/api/chat", {
@@ -124,7 +147,7 @@
     } catch (error) {
       // without updates the bot still answers
     }
-    send("你好");
+    send("你好", null);
   }
 
   start();
