@@ -20,7 +20,8 @@ from knowledge_base.catalog import Catalog, CatalogError
 from knowledge_base.config import PACKAGE_DIR
 
 LIFE_EVENTS_PATH = PACKAGE_DIR / "life_events.yml"
-# The canonical values of the life_event entity (CONTRACT.md); each needs a bundle.
+# The canonical values of the life_event entity (CONTRACT.md's, then the ones added since);
+# each needs a bundle.
 LIFE_EVENT_IDS: tuple[str, ...] = (
     "marriage",
     "birth",
@@ -29,6 +30,8 @@ LIFE_EVENT_IDS: tuple[str, ...] = (
     "school_enrollment",
     "unemployment",
     "relocation",
+    "bereavement",
+    "moving_away",
 )
 MIN_TOPICS = 3
 MAX_TOPICS = 6

@@ -47,7 +47,7 @@ _NOT_NAMES = frozenset(
 )
 NOT_NAME_INTENTS = frozenset({"deny", "bot_challenge", "help", "human_handoff", "ask_service_guide"})
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_DIGITS = re.compile(r"\d[\d\s-]{4,}\d")
+_DIGITS = re.compile(r"\d[\d\s-]{2,}\d")
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~]")
 
 

@@ -28,7 +28,12 @@ TRIGGER_WORDS = (
 )
 TICKET_ID = re.compile(r"12345-\d{8}-\d{4}")
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~：:、]")
-_ROAD = re.compile(r"[\u4e00-\u9fa5]{2,4}(?:路|街|大道|巷)(?:\d+号)?(?:[\u4e00-\u9fa5]{0,4}小区)?")
+# A road name: 2-4 characters that are not function words or "门口/旁边" (so "小区门口的路灯"
+# yields no road), then 路/街/大道/巷 that is not the start of 路灯/路口灯/街灯.
+_ROAD = re.compile(
+    r"(?:(?![的了在是把被和与门旁边附近里])[\u4e00-\u9fa5]){2,4}(?:路|街|大道|巷)(?![灯])(?:\d+号)?"
+    r"(?:[\u4e00-\u9fa5]{0,4}小区)?"
+)
 _RATING_WORDS = (
     (("非常不满意", "很不满意", "特别不满意"), 1),
     (("不满意", "差评", "不太满意"), 2),

@@ -31,6 +31,9 @@ class ActionPrepareComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if tracker.active_loop.get("name") == "complaint_form" and tracker.get_slot("complaint_description"):
+            # An answer that reads like a complaint must not restart the one being filed.
+            return []
         events = [SlotSet(slot, None) for slot in FORM_SLOTS]
         citizen = await linked_citizen(tracker.sender_id)
         events.append(SlotSet("complaint_citizen_id", citizen.citizen_id if citizen else None))

@@ -8,6 +8,7 @@ an off-topic question leaves the form to a rule and the question is asked again 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -29,6 +30,7 @@ from understanding.complaint_categories import rank_categories
 from understanding.complaints import description_of, location_of, wants_anonymity
 
 logger = logging.getLogger(__name__)
+PLACE_CHARACTER = re.compile(r"[\u4e00-\u9fa5]")
 FORM_SLOTS = (
     "complaint_description",
     "complaint_location",
@@ -86,10 +88,27 @@ class ValidateComplaintForm(ValidationBase):
     def extract_complaint_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) or tracker.get_slot("requested_slot") != "complaint_location":
+        """The answer to "where" is the place, even when it reads like a complaint of its own."""
+        if tracker.get_slot("requested_slot") != "complaint_location":
+            return {}
+        if is_interruption(tracker) and intent_of(tracker) != "file_complaint":
             return {}
         text = latest_text(tracker)
         return changed(tracker, "complaint_location", text if len(text) >= 2 else None)
+
+    def validate_complaint_location(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A number alone ("12345", a phone) is no place a department can go to."""
+        if slot_value is None:
+            return {}
+        if not PLACE_CHARACTER.search(str(slot_value)):
+            return self.reject(
+                dispatcher,
+                "complaint_location",
+                "请说一下在哪里：哪个区、哪条路或哪个小区，比如“环翠区文化中路88号”。",
+            )
+        return {"complaint_location": slot_value, "complaint_confirmed": None}
 
     def extract_complaint_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

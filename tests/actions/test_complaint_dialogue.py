@@ -115,3 +115,14 @@ async def test_demo_ticket_by_number() -> None:
     assert "处理中" in status and "转市生态环境局" in status
     form.message = {"text": "12345-20991101-0001", "intent": {"name": "query_complaint"}, "entities": []}
     assert "没有找到" in texts(await form.run(ActionQueryComplaint()))
+
+
+async def test_an_answer_that_reads_like_a_complaint_keeps_the_description() -> None:
+    form = driver("web:lamp")
+    await form.run(ActionPrepareComplaint())
+    assert "哪里" in texts(await form.say("小区门口的路灯坏了一个月了", "file_complaint"))
+    assert "请说一下在哪里" in texts(await form.say("12345", "inform"))
+    await form.say("环翠区文化中路88号小区门口，晚上黑得看不见路", "file_complaint")
+    assert form.slots["complaint_description"] == "小区门口的路灯坏了一个月了"
+    assert form.slots["complaint_location"] == "环翠区文化中路88号小区门口，晚上黑得看不见路"
+    assert "格式不对" in texts(await form.say("12345", "inform"))

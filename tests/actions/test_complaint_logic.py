@@ -152,3 +152,17 @@ def test_filed_text_and_keys() -> None:
     key = idempotency_key("complaint", "web:1", "油烟太大")
     assert key == idempotency_key("complaint", "web:1", "油烟太大")
     assert key != idempotency_key("complaint", "web:2", "油烟太大")
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("小区门口的路灯坏了一个月了", None),
+        ("文登区龙山路小区停水两天了", "文登区龙山路小区"),
+        ("学府路上的井盖丢了", "学府路"),
+        ("街灯不亮", None),
+    ],
+)
+def test_a_place_is_never_cut_out_of_another_word(text: str, place: str | None) -> None:
+    districts = ["文登区"] if "文登区" in text else []
+    assert location_of(text, districts) == place
