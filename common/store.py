@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Protocol
+
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+# What a Redis that is down, unreachable or too slow raises (the built-in TimeoutError is an
+# OSError); nothing else is caught, so a programming error still surfaces.
+_REDIS_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 
 
 class KeyValueStore(Protocol):
@@ -83,29 +91,83 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Shared store for several workers; keys are namespaced so one Redis can serve many cities."""
+    """Shared store for several workers; keys are namespaced so one Redis can serve many cities.
 
-    def __init__(self, url: str, namespace: str = "citizen") -> None:
+    Redis being unreachable must never fail a citizen's request, so every call degrades instead
+    of raising (each failure is logged; after one, Redis is left alone for
+    `retry_after_seconds` so a blackholed server does not cost a timeout per call):
+
+    - `get`, `set`, `delete`: served by an in-process `MemoryStore` meanwhile. A key written
+      before the outage reads as a miss (e.g. numbered choices: the citizen's "1" is taken as
+      text), one written during it is seen by this process only.
+    - `set_if_absent` (de-duplication, replay guards): in-process, so a retry reaching the same
+      worker is still caught; one reaching another worker during the outage is not.
+    - `lock`: an in-process lock, exclusive within this worker only.
+    - `ping`: False, so /health reports the store down.
+    When Redis answers again the fallback's keys are not copied back; they expire with their TTL.
+    """
+
+    def __init__(self, url: str, namespace: str = "citizen", retry_after_seconds: float = 5.0) -> None:
         from redis import asyncio as redis_asyncio
 
-        self._redis = redis_asyncio.from_url(url, decode_responses=True, socket_timeout=2.0)
+        self._redis = redis_asyncio.from_url(
+            url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
+        )
         self._namespace = namespace
+        self._fallback = MemoryStore()
+        self._retry_after_seconds = retry_after_seconds
+        self._down_until = 0.0
 
     def _key(self, key: str) -> str:
         return f"{self._namespace}:{key}"
 
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        if self._available():
+            logger.warning(
+                "Redis unavailable (%s: %s: %s); using the in-process store for %.0f s",
+                operation,
+                type(error).__name__,
+                error,
+                self._retry_after_seconds,
+            )
+        self._down_until = time.monotonic() + self._retry_after_seconds
+
     async def get(self, key: str) -> str | None:
-        return await self._redis.get(self._key(key))
+        if self._available():
+            try:
+                return await self._redis.get(self._key(key))
+            except _REDIS_FAILURES as error:
+                self._failed("get", error)
+        return await self._fallback.get(key)
 
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
-        px = int(ttl_seconds * 1000) if ttl_seconds else None
-        await self._redis.set(self._key(key), value, px=px)
+        if self._available():
+            px = int(ttl_seconds * 1000) if ttl_seconds else None
+            try:
+                await self._redis.set(self._key(key), value, px=px)
+                return
+            except _REDIS_FAILURES as error:
+                self._failed("set", error)
+        await self._fallback.set(key, value, ttl_seconds)
 
     async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool:
-        return bool(await self._redis.set(self._key(key), value, px=int(ttl_seconds * 1000), nx=True))
+        if self._available():
+            try:
+                return bool(await self._redis.set(self._key(key), value, px=int(ttl_seconds * 1000), nx=True))
+            except _REDIS_FAILURES as error:
+                self._failed("set_if_absent", error)
+        return await self._fallback.set_if_absent(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
-        await self._redis.delete(self._key(key))
+        await self._fallback.delete(key)
+        if self._available():
+            try:
+                await self._redis.delete(self._key(key))
+            except _REDIS_FAILURES as error:
+                self._failed("delete", error)
 
     @contextlib.asynccontextmanager
     async def lock(self, name: str, timeout_seconds: float = 10.0) -> AsyncIterator[None]:
@@ -115,7 +177,17 @@ class RedisStore:
             blocking_timeout=timeout_seconds,
             thread_local=False,
         )
-        if not await lock.acquire(token=uuid.uuid4().hex):
+        acquired: bool | None = None
+        if self._available():
+            try:
+                acquired = bool(await lock.acquire(token=uuid.uuid4().hex))
+            except _REDIS_FAILURES as error:
+                self._failed("lock", error)
+        if acquired is None:
+            async with self._fallback.lock(name, timeout_seconds):
+                yield
+            return
+        if not acquired:
             raise TimeoutError(f"lock {name} not acquired")
         try:
             yield
@@ -130,7 +202,9 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._fallback.close()
+        with contextlib.suppress(*_REDIS_FAILURES):
+            await self._redis.aclose()
 
 
 def create_store(redis_url: str, namespace: str = "citizen") -> KeyValueStore:
