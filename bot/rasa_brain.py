@@ -12,6 +12,8 @@ import logging
 import time
 from typing import Any
 
+from prometheus_client import Counter
+
 from bot import metrics
 from bot.brain import BUSY_MESSAGE, BotMessage, Button
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -24,6 +26,12 @@ logger = logging.getLogger(__name__)
 EMPTY_MESSAGE = "您好像没有输入内容。请直接说您要办的事，或回复“帮助”查看菜单。"
 MAX_MESSAGE_CHARS = 500
 CHOICES_TTL_SECONDS = 30 * 60
+UNAVAILABLE: BotMessage = {"text": BUSY_MESSAGE, "custom": {"error": "assistant_unavailable"}}
+EMPTY_REPLIES = Counter(
+    "gateway_rasa_empty_replies_total",
+    "Citizen messages Rasa answered with nothing to show, answered busy instead",
+    ["channel"],
+)
 
 
 def normalise_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
@@ -57,6 +65,14 @@ def strip_unoffered_payload(text: str, offered: list[Button]) -> str:
     return text
 
 
+def _unavailable() -> BotMessage:
+    return {"text": UNAVAILABLE["text"], "custom": dict(UNAVAILABLE["custom"])}
+
+
+def _shows_something(message: BotMessage) -> bool:
+    return bool(message.get("text") or message.get("buttons") or message.get("image"))
+
+
 class RasaBrain:
     def __init__(self, rasa: RasaClient, store: KeyValueStore) -> None:
         self._rasa = rasa
@@ -80,11 +96,17 @@ class RasaBrain:
         except RasaUnavailable as error:
             metrics.RASA_ERRORS.inc()
             logger.error("Rasa unavailable for %s: %s", sender, error)
-            return [{"text": BUSY_MESSAGE, "custom": {"error": "assistant_unavailable"}}]
+            return [_unavailable()]
         finally:
             metrics.RASA_LATENCY.observe(time.perf_counter() - started)
         metrics.CHAT_MESSAGES.labels(channel=channel).inc()
-        messages = normalise_messages(raw)
+        messages = normalise_messages(raw if isinstance(raw, list) else [])
+        if not any(_shows_something(item) for item in messages):
+            # Rasa answers 200 with [] when the action server is down (it logs the failed call
+            # and predicts action_listen) or when an action uttered nothing.
+            EMPTY_REPLIES.labels(channel=channel).inc()
+            logger.error("Rasa answered %s with no message; answering busy", sender)
+            return [_unavailable()]
         await self._remember_buttons(sender, messages)
         return messages
 

@@ -1,4 +1,8 @@
-"""HTTP client of the Rasa server: every call has a timeout and raises one error type."""
+"""HTTP client of the Rasa server: every call has a timeout and raises one error type.
+
+Whatever goes wrong on the way (connection refused while Rasa restarts, a timeout, a reset
+connection, a 5xx, a body that is not JSON) is `RasaUnavailable`, which the brain turns into
+the polite busy answer: never a 500 to the citizen."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ class RasaClient:
             response = await self._http.post(path, json=payload)
             response.raise_for_status()
             return response.json()
-        except (httpx.HTTPError, ValueError) as error:
+        except (httpx.HTTPError, OSError, ValueError) as error:
             raise RasaUnavailable(f"{path}: {type(error).__name__}: {error}") from error
 
     async def send_message(self, sender: str, text: str) -> list[dict[str, Any]]:
@@ -34,8 +38,9 @@ class RasaClient:
         """Ready means a model is loaded, not merely that the port answers."""
         try:
             response = await self._http.get("/status", timeout=2.0)
-            return response.status_code == 200 and bool(response.json().get("model_file"))
-        except (httpx.HTTPError, ValueError):
+            body = response.json()
+            return response.status_code == 200 and isinstance(body, dict) and bool(body.get("model_file"))
+        except (httpx.HTTPError, OSError, ValueError):
             return False
 
     async def close(self) -> None:
