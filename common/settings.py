@@ -80,6 +80,8 @@ class DepartmentSettings:
     read_retries: int = 1
     breaker_failures: int = 5
     breaker_reset_seconds: float = 30.0
+    # Sent as `Authorization: Bearer KEY` to every department API (DEPARTMENT_API_KEY).
+    api_key: str = field(default="", repr=False)
 
     def url_for(self, key: str) -> str:
         return self.urls.get(key.lower(), self.default_url)
@@ -169,7 +171,7 @@ class Settings:
     rasa_timeout_seconds: float = 10.0
     action_server_url: str = "http://127.0.0.1:5055"
     sandbox_url: str = "http://127.0.0.1:8100"
-    sandbox_faults_enabled: bool = True
+    sandbox_faults_enabled: bool = False
     database_url: str = ""
     redis_url: str = ""
     state_dir: Path = field(default=PROJECT_ROOT / ".run")
@@ -186,6 +188,18 @@ class Settings:
     wechat: WeChatSettings = field(default_factory=WeChatSettings)
     alipay: AlipaySettings = field(default_factory=AlipaySettings)
     knowledge_base: KnowledgeBaseSettings = field(default_factory=KnowledgeBaseSettings)
+    gateway_workers: int = 1
+    rasa_workers: int = 1
+    action_server_workers: int = 1
+    conversation_retention_days: float = 30.0
+    # Shared secrets between the processes, and the operators' token: empty = not required
+    # (the ops endpoints are then off). See README, Security.
+    rasa_auth_token: str = field(default="", repr=False)
+    action_server_token: str = field(default="", repr=False)
+    sandbox_api_key: str = field(default="", repr=False)
+    ops_token: str = field(default="", repr=False)
+    handoff_retention_days: float = 90.0
+    forwarded_allow_ips: str = ""
 
     def __post_init__(self) -> None:
         if self.departments is None:
@@ -221,7 +235,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rasa_timeout_seconds=env.number("RASA_TIMEOUT_SECONDS", 10.0),
         action_server_url=env.text("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
         sandbox_url=sandbox_url,
-        sandbox_faults_enabled=env.flag("SANDBOX_FAULTS_ENABLED", True),
+        sandbox_faults_enabled=env.flag("SANDBOX_FAULTS_ENABLED", False),
         database_url=env.text("DATABASE_URL"),
         redis_url=env.text("REDIS_URL"),
         state_dir=Path(env.text("STATE_DIR", str(PROJECT_ROOT / ".run"))),
@@ -238,6 +252,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             read_retries=env.integer("DEPARTMENT_READ_RETRIES", 1),
             breaker_failures=env.integer("DEPARTMENT_BREAKER_FAILURES", 5),
             breaker_reset_seconds=env.number("DEPARTMENT_BREAKER_RESET_SECONDS", 30.0),
+            api_key=env.text("DEPARTMENT_API_KEY"),
         ),
         forms=FormSettings(
             booking_days_ahead=env.integer("FORM_BOOKING_DAYS_AHEAD", 7),
@@ -280,4 +295,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             pay_mode=env.text("ALIPAY_PAY_MODE", "precreate").lower(),
         ),
         knowledge_base=KnowledgeBaseSettings(values=env.prefixed("KB_")),
+        gateway_workers=env.integer("GATEWAY_WORKERS", 1),
+        rasa_workers=env.integer("RASA_WORKERS", 1),
+        action_server_workers=env.integer("ACTION_SERVER_WORKERS", 1),
+        conversation_retention_days=env.number("CONVERSATION_RETENTION_DAYS", 30.0),
+        rasa_auth_token=env.text("RASA_AUTH_TOKEN"),
+        action_server_token=env.text("ACTION_SERVER_TOKEN"),
+        sandbox_api_key=env.text("SANDBOX_API_KEY"),
+        ops_token=env.text("OPS_TOKEN"),
+        handoff_retention_days=env.number("HANDOFF_RETENTION_DAYS", 90.0),
+        forwarded_allow_ips=env.text("FORWARDED_ALLOW_IPS"),
     )

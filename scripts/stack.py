@@ -1,23 +1,40 @@
-"""Starts the whole stack (sandbox, action server, Rasa, gateway), waits until each is
-healthy and stops all of them together.
+"""Starts the whole stack (sandbox, action server, Rasa, gateway) under supervisord, waits until
+each is healthy, and stops all of them together.
 
-`make run` uses it from the command line; the end-to-end tests import `Stack` to start the
-same processes on free ports, so what the tests exercise is what a deployer runs.
+    python scripts/stack.py                      # `make run`: start, print the URLs, Ctrl-C stops
+    python scripts/stack.py systemd --out DIR    # the same processes as systemd units
+    python scripts/stack.py render-endpoints     # Rasa's endpoints file from the environment
+    python scripts/stack.py purge [--every S]    # drop conversations past their retention
+
+Supervision is supervisor's (PyPI `supervisor`, run in the foreground with a config generated
+under STATE_DIR): a process that dies is started again at once, one that keeps dying while
+starting is retried with a growing back-off (1 s, 2 s, 3 s... up to START_RETRIES tries), and
+the others keep serving meanwhile. Each process runs in its own process group, stopped and
+killed as a group, so no worker outlives its parent; each logs to STATE_DIR/logs/<name>.log.
+
+The end-to-end tests and the benchmarks import `Stack` to start the same processes on free
+ports, so what the tests exercise is what a deployer runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import xmlrpc.client
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlparse
 from urllib.request import urlopen
 
 import yaml
@@ -25,10 +42,31 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from scripts.train import ensure_model, rasa_environment  # noqa: E402
+from common.settings import Settings, load_settings  # noqa: E402
+from scripts.train import MODELS_DIR, ensure_model, inputs_hash, rasa_environment  # noqa: E402
 
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+SUPERVISORD = PROJECT_ROOT / ".venv" / "bin" / "supervisord"
+STACK_SCRIPT = PROJECT_ROOT / "scripts" / "stack.py"
+# A process that exits within its start seconds has failed to start; supervisord retries it
+# after 1 s, 2 s, 3 s... and gives up (state FATAL) after START_RETRIES tries (about 3.5 min).
+START_RETRIES = 20
+STOP_WAIT_SECONDS = 15
+CONVERSATIONS_DB = "conversations.db"
+PURGE_EVERY_SECONDS = 3600
+UNIT_PREFIX = "citizen-assistant"
+# What `make run` and scripts/train.py give every process: nothing reaches for the internet.
+OFFLINE_ENVIRONMENT = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+
+
+class StackConfigurationError(RuntimeError):
+    """The environment asks for something the stack cannot run; the message says what to set."""
 
 
 def free_port() -> int:
@@ -53,41 +91,180 @@ def _is_healthy(url: str, check: Callable[[bytes], bool] = lambda _body: True) -
         return False
 
 
-def render_endpoints(env: dict[str, str], state_dir: Path) -> Path:
-    """Rasa's endpoints for this run: the action server's URL and, with REDIS_URL, Redis stores."""
-    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"] = {"url": f"{env['ACTION_SERVER_URL']}/webhook"}
-    redis_url = env.get("REDIS_URL")
-    if redis_url:
-        parsed = urlparse(redis_url)
-        common = {"url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
+def _rasa_model_loaded(body: bytes) -> bool:
+    return b'"model_file"' in body and b'"model_file":null' not in body
+
+
+# --- Rasa's stores ---------------------------------------------------------------------------
+
+
+def _redis_common(redis_url: str) -> tuple[dict[str, Any], int]:
+    parsed = urlparse(redis_url)
+    common: dict[str, Any] = {"url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
+    if parsed.password:
+        common["password"] = unquote(parsed.password)
+    if parsed.scheme == "rediss":
+        common["use_ssl"] = True
+    return common, int(parsed.path.lstrip("/") or 0)
+
+
+def _is_postgres(url: str) -> bool:
+    return url.split("://", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
+
+
+def tracker_store_config(settings: Settings) -> dict[str, Any]:
+    """Where Rasa keeps conversations, so a restart of Rasa loses no half-finished form.
+
+    REDIS_URL set: Redis (db N), each conversation expiring CONVERSATION_RETENTION_DAYS after
+    its last message (`record_exp`); the shared store several Rasa workers or instances need.
+    Else DATABASE_URL on PostgreSQL: Rasa's SQL tracker store there (table `events`). Else the
+    embedded default: the SQL tracker store on SQLite, STATE_DIR/conversations.db. SQL stores
+    are purged of conversations past their retention by `stack.py purge`."""
+    retention_seconds = settings.conversation_retention_days * 86400
+    if settings.redis_url:
+        common, database = _redis_common(settings.redis_url)
+        config = {"type": "redis", **common, "db": database, "key_prefix": "citizen"}
+        if retention_seconds > 0:
+            config["record_exp"] = int(retention_seconds)
+        return config
+    if _is_postgres(settings.database_url):
+        parsed = urlparse(settings.database_url)
+        config = {
+            "type": "SQL",
+            "dialect": "postgresql",
+            "url": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "db": parsed.path.lstrip("/") or "postgres",
+        }
+        if parsed.username:
+            config["username"] = unquote(parsed.username)
         if parsed.password:
-            common["password"] = parsed.password
-        database = int(parsed.path.lstrip("/") or 0)
-        endpoints["tracker_store"] = {"type": "redis", **common, "db": database, "key_prefix": "citizen"}
+            config["password"] = unquote(parsed.password)
+        if parsed.query:
+            config["query"] = dict(parse_qsl(parsed.query))
+        return config
+    return {"type": "SQL", "dialect": "sqlite", "db": str(settings.state_dir / CONVERSATIONS_DB)}
+
+
+def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
+    """Rasa's endpoints for this run: the action server's URL, the tracker store
+    (`tracker_store_config`) and, with REDIS_URL, the Redis lock store (db N+1) that several
+    Rasa workers or instances need to handle one conversation's messages one at a time."""
+    settings = load_settings({**env, "STATE_DIR": str(state_dir)})
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    endpoints["action_endpoint"] = {"url": f"{env['ACTION_SERVER_URL']}/webhook"}
+    endpoints["tracker_store"] = tracker_store_config(settings)
+    if settings.redis_url:
+        common, database = _redis_common(settings.redis_url)
         endpoints["lock_store"] = {"type": "redis", **common, "db": database + 1, "key_prefix": "citizen"}
+    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def purge_conversations(env: Mapping[str, str]) -> int:
+    """Deletes the conversations of Rasa's SQL tracker store whose last event is older than
+    CONVERSATION_RETENTION_DAYS (0 keeps them forever); returns the events deleted. Redis
+    conversations expire by themselves."""
+    from sqlalchemy import inspect, text
+
+    from common.database import create_db_engine
+
+    settings = load_settings(env)
+    config = tracker_store_config(settings)
+    if config["type"] != "SQL" or settings.conversation_retention_days <= 0:
+        return 0
+    url = settings.database_url if config["dialect"] == "postgresql" else f"sqlite:///{config['db']}"
+    if config["dialect"] == "sqlite" and not Path(config["db"]).exists():
+        return 0
+    engine = create_db_engine(url)
+    cutoff = time.time() - settings.conversation_retention_days * 86400
+    try:
+        with engine.begin() as connection:
+            if not inspect(connection).has_table("events"):
+                return 0
+            result = connection.execute(
+                text(
+                    "DELETE FROM events WHERE sender_id IN (SELECT sender_id FROM events"
+                    " GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"
+                ),
+                {"cutoff": cutoff},
+            )
+            return result.rowcount or 0
+    finally:
+        engine.dispose()
+
+
+# --- Scale-out ---------------------------------------------------------------------------------
+
+
+def check_scale_out(settings: Settings) -> None:
+    """More than one worker of anything shares state through Redis and signs agents' cookies
+    with one key: refuse to start without REDIS_URL and AGENT_SESSION_SECRET."""
+    counts = {
+        "GATEWAY_WORKERS": settings.gateway_workers,
+        "RASA_WORKERS": settings.rasa_workers,
+        "ACTION_SERVER_WORKERS": settings.action_server_workers,
+    }
+    for name, count in counts.items():
+        if count < 1:
+            raise StackConfigurationError(f"{name} must be at least 1, not {count}.")
+    several = [f"{name}={count}" for name, count in counts.items() if count > 1]
+    missing = [
+        name
+        for name, value in (
+            ("REDIS_URL", settings.redis_url),
+            ("AGENT_SESSION_SECRET", settings.agents.session_secret),
+        )
+        if not value
+    ]
+    if several and missing:
+        raise StackConfigurationError(
+            f"{', '.join(several)} asks for more than one worker, which needs REDIS_URL (the "
+            "workers' shared store and Rasa's lock store) and AGENT_SESSION_SECRET (one key for "
+            f"the agents' session cookies in every worker). Not set: {', '.join(missing)}."
+        )
+
+
+# --- The processes -----------------------------------------------------------------------------
 
 
 @dataclass
 class Service:
     name: str
     command: list[str]
-    health_url: str
+    health_url: str = ""
     health_check: Callable[[bytes], bool] = lambda _body: True
     extra_env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    start_seconds: int = 3
+    description: str = ""
+
+
+def gateway_logging_config(level: str) -> dict[str, Any]:
+    """What `python -m bot` sets up (common.masking.configure_logging), as the dictConfig that
+    uvicorn applies in each of several workers: one format, identifiers masked."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"pii": {"()": "common.masking.PiiMaskingFilter"}},
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
+        "root": {"level": level, "handlers": ["stderr"]},
+    }
 
 
 @dataclass
 class Stack:
-    """The four processes of one deployment. `env` overrides the process environment."""
+    """The four processes of one deployment under one supervisord. `env` overrides the process
+    environment."""
 
     env: dict[str, str] = field(default_factory=dict)
     startup_timeout_seconds: float = 480.0
+    echo: bool = False
+    """Show supervisord's own lines (process exited, spawned...) on this process's stdout."""
     services: list[Service] = field(default_factory=list)
+    supervisord: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
         base = {**rasa_environment(), "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -98,6 +275,7 @@ class Stack:
         self.env.setdefault("SANDBOX_URL", "http://127.0.0.1:8100")
         self.state_dir = Path(self.env.setdefault("STATE_DIR", str(PROJECT_ROOT / ".run")))
         self.log_dir = self.state_dir / "logs"
+        self._known_pids: dict[str, int] = {}
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **env: str) -> Stack:
@@ -118,20 +296,51 @@ class Stack:
         )
 
     @property
+    def settings(self) -> Settings:
+        return load_settings(self.env)
+
+    @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
 
-    def _services(self, model: Path) -> list[Service]:
+    def _services(self, model: Path, endpoints: Path) -> list[Service]:
+        settings = self.settings
         rasa_url = self.env["RASA_URL"]
         actions_url = self.env["ACTION_SERVER_URL"]
-        endpoints = render_endpoints(self.env, self.state_dir)
-        return [
-            Service("sandbox", [str(APP_PYTHON), "-m", "sandbox"], f"{self.env['SANDBOX_URL']}/health"),
+        gateway = [str(APP_PYTHON), "-m", "bot"]
+        if settings.gateway_workers > 1:
+            # bot/__main__.py runs one worker; several are uvicorn's, from the same app factory.
+            gateway = [
+                str(APP_PYTHON),
+                "-m",
+                "uvicorn",
+                "bot.app:create_app",
+                "--factory",
+                "--host",
+                settings.gateway_host,
+                "--port",
+                str(settings.gateway_port),
+                "--workers",
+                str(settings.gateway_workers),
+                "--log-config",
+                str(self.state_dir / "gateway-logging.json"),
+            ]
+        services = [
+            Service(
+                "sandbox",
+                [str(APP_PYTHON), "-m", "sandbox"],
+                f"{self.env['SANDBOX_URL']}/health",
+                description="department sandbox",
+            ),
             Service(
                 "actions",
                 [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(_port(actions_url))],
                 f"{actions_url}/health",
-                extra_env={"SANIC_HOST": _host(actions_url)},
+                extra_env={
+                    "SANIC_HOST": _host(actions_url),
+                    "SANIC_WORKERS": str(settings.action_server_workers),
+                },
+                description="Rasa action server",
             ),
             Service(
                 "rasa",
@@ -151,64 +360,233 @@ class Stack:
                     str(PROJECT_ROOT / "credentials.yml"),
                 ],
                 f"{rasa_url}/status",
-                health_check=lambda body: b'"model_file"' in body and b'"model_file":null' not in body,
+                health_check=_rasa_model_loaded,
+                extra_env={"SANIC_WORKERS": str(settings.rasa_workers)},
+                start_seconds=10,
+                description="Rasa server",
             ),
-            Service("gateway", [str(APP_PYTHON), "-m", "bot"], f"{self.gateway_url}/health"),
+            Service("gateway", gateway, f"{self.gateway_url}/health", description="gateway"),
         ]
+        if tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0:
+            services.append(
+                Service(
+                    "retention",
+                    [str(APP_PYTHON), str(STACK_SCRIPT), "purge", "--every", str(PURGE_EVERY_SECONDS)],
+                    description="conversation retention (purges Rasa's SQL tracker store)",
+                )
+            )
+        return services
+
+    def prepare(self, model: Path) -> list[Service]:
+        """Checks the configuration and writes what the processes read (endpoints, logging)."""
+        settings = self.settings
+        check_scale_out(settings)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        endpoints = render_endpoints(self.env, self.state_dir)
+        (self.state_dir / "gateway-logging.json").write_text(
+            json.dumps(gateway_logging_config(settings.log_level), indent=2), encoding="utf-8"
+        )
+        return self._services(model, endpoints)
+
+    # --- supervisord ---
+
+    @property
+    def socket_path(self) -> Path:
+        path = self.state_dir / "supervisor.sock"
+        if len(str(path)) > 100:  # AF_UNIX paths are limited to 108 bytes
+            digest = hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:16]
+            path = Path("/tmp") / f"citizen-supervisor-{digest}.sock"
+        return path
+
+    @property
+    def config_path(self) -> Path:
+        return self.state_dir / "supervisord.conf"
+
+    def supervisor_config(self, services: list[Service]) -> str:
+        def value(text: str) -> str:
+            return text.replace("%", "%%")
+
+        lines = [
+            "; Generated by scripts/stack.py; regenerated at every start.",
+            "[unix_http_server]",
+            f"file={value(str(self.socket_path))}",
+            "chmod=0700",
+            "",
+            "[supervisord]",
+            "nodaemon=true",
+            f"logfile={value(str(self.log_dir / 'supervisord.log'))}",
+            "logfile_maxbytes=10MB",
+            "logfile_backups=2",
+            f"pidfile={value(str(self.state_dir / 'supervisord.pid'))}",
+            f"childlogdir={value(str(self.log_dir))}",
+            f"directory={value(str(PROJECT_ROOT))}",
+            "loglevel=info",
+            "",
+            "[rpcinterface:supervisor]",
+            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+            "",
+            "[supervisorctl]",
+            f"serverurl=unix://{value(str(self.socket_path))}",
+            "",
+            "[eventlistener:reaper]",
+            f"command={value(shlex.join([str(APP_PYTHON), str(STACK_SCRIPT), 'reap']))}",
+            "events=PROCESS_STATE_EXITED",
+            "priority=10",
+            "autorestart=true",
+            f"stderr_logfile={value(str(self.log_dir / 'reaper.log'))}",
+            "",
+        ]
+        for priority, service in enumerate(services, start=1):
+            lines += [
+                f"[program:{service.name}]",
+                f"command={value(shlex.join(service.command))}",
+                f"directory={value(str(PROJECT_ROOT))}",
+                f"priority={priority * 100}",
+                "autostart=true",
+                "autorestart=true",
+                f"startsecs={service.start_seconds}",
+                f"startretries={START_RETRIES}",
+                "stopsignal=TERM",
+                f"stopwaitsecs={STOP_WAIT_SECONDS}",
+                "stopasgroup=true",
+                "killasgroup=true",
+                "redirect_stderr=true",
+                f"stdout_logfile={value(str(self.log_dir / f'{service.name}.log'))}",
+                "stdout_logfile_maxbytes=20MB",
+                "stdout_logfile_backups=3",
+            ]
+            if service.extra_env:
+                pairs = ",".join(f'{key}="{value(item)}"' for key, item in service.extra_env.items())
+                lines.append(f"environment={pairs}")
+            lines.append("")
+        return "\n".join(lines)
+
+    def rpc(self) -> Any:
+        """supervisord's XML-RPC interface (`rpc().supervisor.getAllProcessInfo()`...)."""
+        from supervisor.xmlrpc import SupervisorTransport
+
+        transport = SupervisorTransport(None, None, f"unix://{self.socket_path}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def start(self, model: Path | None = None) -> None:
+        check_scale_out(self.settings)
         model = model or ensure_model(RASA_BIN)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.services = self._services(model)
+        self.services = self.prepare(model)
+        self.config_path.write_text(self.supervisor_config(self.services), encoding="utf-8")
+        self.socket_path.unlink(missing_ok=True)
         started = time.monotonic()
+        output = None if self.echo else (self.log_dir / "supervisord.out").open("ab")
         try:
             # All at once: none needs another to start, and Rasa's model load, the long pole,
             # overlaps with the others' imports.
+            self.supervisord = subprocess.Popen(
+                [str(SUPERVISORD), "-c", str(self.config_path)],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            if output is not None:
+                output.close()
+        try:
             for service in self.services:
-                self._launch(service)
-            for service in self.services:
-                self._wait(service, started)
+                if service.health_url:
+                    self._wait(service, started)
+            self._remember_pids()
         except BaseException:
             self.stop()
             raise
 
-    def _launch(self, service: Service) -> None:
-        log = (self.log_dir / f"{service.name}.log").open("ab")
-        service.process = subprocess.Popen(
-            service.command,
-            cwd=PROJECT_ROOT,
-            env={**self.env, **service.extra_env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    def _service(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
 
     def _wait(self, service: Service, started: float) -> None:
         while not _is_healthy(service.health_url, service.health_check):
-            for launched in self.services:
-                if launched.process and launched.process.poll() is not None:
-                    raise RuntimeError(
-                        f"{launched.name} exited early; see {self.log_dir / launched.name}.log"
-                    )
+            if self.supervisord is None or self.supervisord.poll() is not None:
+                raise RuntimeError(f"supervisord exited; see {self.log_dir / 'supervisord.log'}")
+            for name, state in self.states().items():
+                if state == "FATAL":
+                    raise RuntimeError(f"{name} keeps failing to start; see {self.log_dir / name}.log")
             if time.monotonic() - started > self.startup_timeout_seconds:
                 raise TimeoutError(
                     f"{service.name} not healthy in time; see {self.log_dir / service.name}.log"
                 )
             time.sleep(0.5)
 
+    def states(self) -> dict[str, str]:
+        """Each program's supervisor state (RUNNING, STARTING, BACKOFF, EXITED, FATAL...)."""
+        try:
+            return {info["name"]: info["statename"] for info in self.rpc().supervisor.getAllProcessInfo()}
+        except (OSError, xmlrpc.client.Error):
+            return {}
+
+    def pid(self, name: str) -> int:
+        """The running pid of one program (0 when it is not running)."""
+        return int(self.rpc().supervisor.getProcessInfo(name)["pid"])
+
+    def _remember_pids(self) -> None:
+        with contextlib.suppress(OSError, xmlrpc.client.Error):
+            for info in self.rpc().supervisor.getAllProcessInfo():
+                if info["pid"]:
+                    self._known_pids[info["name"]] = int(info["pid"])
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Sends `sig` to one program's main process (not its group), as a crash would; returns
+        the pid. supervisord notices the death and starts the program again."""
+        pid = self.pid(name)
+        if not pid:
+            raise RuntimeError(f"{name} is not running")
+        os.kill(pid, sig)
+        return pid
+
+    def workers(self, name: str) -> list[int]:
+        """The child processes of a program's main process (uvicorn's or Sanic's workers)."""
+        pid = self.pid(name)
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        return [int(item) for item in children.read_text().split()] if children.exists() else []
+
+    def restart(self, name: str) -> None:
+        """Stops one program (its whole process group) and starts it again, as an operator's
+        `supervisorctl restart NAME` does; returns once it is started, not yet healthy."""
+        server = self.rpc().supervisor
+        with contextlib.suppress(xmlrpc.client.Fault):  # NOT_RUNNING
+            server.stopProcess(name, True)
+        server.startProcess(name, False)
+
+    def is_healthy(self, name: str) -> bool:
+        service = self._service(name)
+        return _is_healthy(service.health_url, service.health_check)
+
+    def wait_healthy(self, name: str, timeout_seconds: float) -> float:
+        """Seconds until one program answers its health check; TimeoutError past the timeout."""
+        started = time.monotonic()
+        while not self.is_healthy(name):
+            if time.monotonic() - started > timeout_seconds:
+                raise TimeoutError(f"{name} not healthy within {timeout_seconds:.0f} s")
+            time.sleep(0.2)
+        return time.monotonic() - started
+
     def stop(self) -> None:
-        for service in reversed(self.services):
-            if service.process and service.process.poll() is None:
-                os.killpg(service.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for service in self.services:
-            if service.process is None:
-                continue
-            try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(service.process.pid, signal.SIGKILL)
-                service.process.wait()
+        process = self.supervisord
+        if process is None:
+            return
+        self._remember_pids()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            # supervisord stops the programs in reverse order, each within stopwaitsecs.
+            process.wait(timeout=STOP_WAIT_SECONDS * 2 + 10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for pid in self._known_pids.values():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # anything left of a program's group
+        self.socket_path.unlink(missing_ok=True)
+        self.supervisord = None
 
     def urls(self) -> dict[str, str]:
         return {
@@ -223,15 +601,145 @@ class Stack:
         }
 
 
+def _die_with_parent() -> None:
+    """supervisord gets SIGTERM when the process that started it dies (Linux), so a killed test
+    run or `make run` leaves no stack behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+# --- The event listener that reaps orphaned workers ------------------------------------------
+
+
+def reap() -> None:
+    """supervisord's event listener for PROCESS_STATE_EXITED: when a program's main process dies
+    (kill -9, a crash), its workers (uvicorn's, Sanic's) may live on holding the port, and the
+    restarted program could not bind it. Each program leads its own process group (pgid = the
+    dead pid), so that group is killed."""
+    stdin, stdout = sys.stdin, sys.stdout
+    while True:
+        stdout.write("READY\n")
+        stdout.flush()
+        line = stdin.readline()
+        if not line:  # supervisord went away
+            return
+        header = dict(token.split(":", 1) for token in line.split() if ":" in token)
+        payload = stdin.read(int(header.get("len", 0)))
+        fields = dict(token.split(":", 1) for token in payload.split() if ":" in token)
+        pid = int(fields.get("pid", 0) or 0)
+        if pid > 1:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+                print(f"killed what was left of {fields.get('processname')} (group {pid})", file=sys.stderr)
+        stdout.write("RESULT 2\nOK")
+        stdout.flush()
+
+
+# --- systemd -----------------------------------------------------------------------------------
+
+
+def systemd_units(
+    env: Mapping[str, str], model: Path, env_file: str = "/etc/citizen-assistant/env", user: str = ""
+) -> dict[str, str]:
+    """The stack's processes as systemd units (file name -> text): the same commands, restarts
+    and stop behaviour as under supervisord, grouped by citizen-assistant.target. systemd kills
+    a unit's whole control group when its main process dies, so no worker outlives it. Rasa's
+    endpoints are rendered from the environment file at each start of its unit."""
+    stack = Stack(env=dict(env))
+    check_scale_out(stack.settings)
+    endpoints = stack.state_dir / "endpoints.yml"
+    services = stack._services(model, endpoints)
+    units: dict[str, str] = {}
+    names = []
+    for service in services:
+        unit = f"{UNIT_PREFIX}-{service.name}.service"
+        names.append(unit)
+        environment = {
+            "STATE_DIR": str(stack.state_dir),
+            "PYTHONUNBUFFERED": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+            **OFFLINE_ENVIRONMENT,
+            **service.extra_env,
+        }
+        lines = [
+            "# Generated by `python scripts/stack.py systemd`; regenerate rather than edit.",
+            "[Unit]",
+            f"Description=Citizen-service assistant: {service.description or service.name}",
+            f"PartOf={UNIT_PREFIX}.target",
+            "Wants=network-online.target",
+            "After=network-online.target",
+            f"StartLimitIntervalSec={START_RETRIES * 15}",
+            f"StartLimitBurst={START_RETRIES}",
+            "",
+            "[Service]",
+            "Type=simple",
+            f"WorkingDirectory={PROJECT_ROOT}",
+            f"EnvironmentFile=-{env_file}",
+            *(f'Environment="{key}={item}"' for key, item in sorted(environment.items())),
+        ]
+        if service.name == "rasa":
+            lines.append(f"ExecStartPre={APP_PYTHON} {STACK_SCRIPT} render-endpoints")
+        if service.name == "gateway" and stack.settings.gateway_workers > 1:
+            lines.append(f"ExecStartPre={APP_PYTHON} {STACK_SCRIPT} render-gateway-logging")
+        lines += [
+            f"ExecStart={shlex.join(service.command)}",
+            "Restart=always",
+            "RestartSec=2",
+            "KillMode=control-group",
+            "KillSignal=SIGTERM",
+            f"TimeoutStopSec={STOP_WAIT_SECONDS}",
+            "NoNewPrivileges=true",
+            "PrivateTmp=true",
+        ]
+        if user:
+            lines.append(f"User={user}")
+        lines += ["", "[Install]", f"WantedBy={UNIT_PREFIX}.target", ""]
+        units[unit] = "\n".join(lines)
+    units[f"{UNIT_PREFIX}.target"] = "\n".join(
+        [
+            "# Generated by `python scripts/stack.py systemd`: `systemctl enable --now citizen-assistant.target`.",
+            "[Unit]",
+            "Description=Citizen-service assistant (every process)",
+            f"Wants={' '.join(names)}",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ]
+    )
+    return units
+
+
+def write_systemd_units(
+    out: Path, env: Mapping[str, str], model: Path, env_file: str, user: str
+) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in systemd_units(env, model, env_file, user).items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# --- make run ----------------------------------------------------------------------------------
+
+
 def run_forever() -> None:
-    stack = Stack(env=dict(os.environ))
+    stack = Stack(env=dict(os.environ), echo=True)
     started = time.monotonic()
-    print("Starting the sandbox, action server, Rasa and gateway...", flush=True)
+    print("Starting the sandbox, action server, Rasa and gateway under supervisord...", flush=True)
     stack.start()
     print(f"\nReady in {time.monotonic() - started:.0f} s. Logs: {stack.log_dir}/", flush=True)
     for label, url in stack.urls().items():
         print(f"  {label:<20} {url}")
-    print("\nPress Ctrl-C to stop everything.", flush=True)
+    print(
+        "\nA process that dies is restarted; `.venv/bin/supervisorctl -c "
+        f"{stack.config_path} status` shows them. Press Ctrl-C to stop everything.",
+        flush=True,
+    )
     stopping = False
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -240,23 +748,60 @@ def run_forever() -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    while not stopping:
-        for service in stack.services:
-            if service.process and service.process.poll() is not None:
-                print(
-                    f"{service.name} stopped unexpectedly; see {stack.log_dir / service.name}.log", flush=True
-                )
-                stopping = True
+    assert stack.supervisord is not None
+    while not stopping and stack.supervisord.poll() is None:
         time.sleep(0.5)
     print("\nStopping...", flush=True)
     stack.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command")
+    systemd = commands.add_parser("systemd", help="write the stack as systemd units")
+    systemd.add_argument("--out", type=Path, required=True)
+    systemd.add_argument(
+        "--model", type=Path, help="the model Rasa serves (default: models/ for these inputs)"
+    )
+    systemd.add_argument("--env-file", default="/etc/citizen-assistant/env")
+    systemd.add_argument("--user", default="")
+    commands.add_parser("render-endpoints", help="write STATE_DIR/endpoints.yml from the environment")
+    commands.add_parser("render-gateway-logging", help="write STATE_DIR/gateway-logging.json")
+    purge = commands.add_parser("purge", help="delete conversations past CONVERSATION_RETENTION_DAYS")
+    purge.add_argument("--every", type=float, default=0, help="repeat every this many seconds")
+    commands.add_parser("reap", help="supervisord event listener (internal)")
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    state_dir = load_settings(env).state_dir
     try:
-        run_forever()
+        if args.command == "systemd":
+            model = args.model or MODELS_DIR / f"citizen-{inputs_hash()}.tar.gz"
+            for path in write_systemd_units(args.out, env, model.resolve(), args.env_file, args.user):
+                print(path)
+        elif args.command == "render-endpoints":
+            print(render_endpoints(env, state_dir))
+        elif args.command == "render-gateway-logging":
+            state_dir.mkdir(parents=True, exist_ok=True)
+            path = state_dir / "gateway-logging.json"
+            path.write_text(
+                json.dumps(gateway_logging_config(load_settings(env).log_level)), encoding="utf-8"
+            )
+            print(path)
+        elif args.command == "purge":
+            while True:
+                print(f"purged {purge_conversations(env)} events past their retention", flush=True)
+                if args.every <= 0:
+                    break
+                time.sleep(args.every)
+        elif args.command == "reap":
+            reap()
+        else:
+            run_forever()
+    except StackConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
 
