@@ -38,8 +38,33 @@ RESCHEDULE_WORDS = (
     "推迟到",
     "提前到",
 )
-_NAME_INTRO = re.compile(
-    r"(?:我叫|我是|姓名[是:：]?|名字[是叫:：]?|预约人[是:：]?)\s*([\u4e00-\u9fa5·]{2,4}?)(?=电话|手机|[，,。\s\d]|$)"
+_NAME_END = r"\s*([\u4e00-\u9fa5·]{2,4}?)(?=电话|手机|[，,。！!\s\d]|$)"
+# Whom the booking is for comes first: "我是她女儿，给我妈约的，她叫王秀英" books 王秀英.
+_PATIENT_INTRO = re.compile(
+    r"(?:他叫|她叫|病人叫|患者叫|老人叫|孩子叫|就诊人[是叫:：]?|预约人[是叫:：]?|姓名[是:：]?|名字[是叫:：]?)"
+    + _NAME_END
+)
+_SELF_INTRO = re.compile(r"(?:我叫|我是)" + _NAME_END)
+# Words that follow 我是 but are no name: relations and roles.
+_NOT_NAME_START = re.compile(r"^(?:他|她|我|你|您|它|本人|家属|老人|病人|患者)")
+_RELATIONS = frozenset(
+    (
+        "女儿",
+        "儿子",
+        "孙子",
+        "孙女",
+        "老伴",
+        "爱人",
+        "妻子",
+        "丈夫",
+        "老婆",
+        "老公",
+        "家属",
+        "妈妈",
+        "爸爸",
+        "母亲",
+        "父亲",
+    )
 )
 _BARE_NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,4}$")
 _NOT_NAMES = frozenset(
@@ -53,9 +78,11 @@ _PUNCTUATION = re.compile(r"[\s，。,.!！?？~]")
 
 def typed_name(text: str, asked: bool) -> str | None:
     """ "我叫张伟" anywhere, or a bare 2-4 character name when the name was just asked for."""
-    introduced = _NAME_INTRO.search(text)
-    if introduced:
-        return introduced.group(1)
+    for pattern in (_PATIENT_INTRO, _SELF_INTRO):
+        for found in pattern.finditer(text):
+            name = found.group(1)
+            if not _NOT_NAME_START.match(name) and name not in _RELATIONS:
+                return name
     bare = _PUNCTUATION.sub("", text)
     if asked and _BARE_NAME.match(bare) and bare not in _NOT_NAMES:
         return bare

@@ -10,7 +10,7 @@ their results reach Rasa.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -215,7 +215,8 @@ class ValidateAppointmentForm(PhoneValidation):
     ) -> dict[str, Any]:
         if is_interruption(tracker):
             return {}
-        for text in (*latest_entity_values(tracker, "date"), latest_text(tracker)):
+        # The whole message first: the tagger may tag only "下周三" inside "下下周三".
+        for text in (latest_text(tracker), *latest_entity_values(tracker, "date")):
             day = resolve_date(text, city_today())
             if day:
                 return changed(tracker, "appointment_date", day.isoformat())
@@ -232,6 +233,14 @@ class ValidateAppointmentForm(PhoneValidation):
         day = date.fromisoformat(str(slot_value))
         if day < today:
             return self.reject(dispatcher, "appointment_date", "不能预约已经过去的日期，请换一天。")
+        last = today + timedelta(days=self.limits.booking_days_ahead)
+        if day > last:
+            return self.reject(
+                dispatcher,
+                "appointment_date",
+                f"{day_label(day, today)}还不能约：最多只能约{self.limits.booking_days_ahead}天内的，"
+                f"最晚到{day_label(last, today)}。请换一天。",
+            )
         resource = tracker.get_slot("appointment_resource")
         if resource:
             try:
@@ -338,6 +347,14 @@ async def offer_nearest(
     except DepartmentError as error:
         logger.warning("no alternatives now: %s", error)
         nearest = []
+    if not nearest and day > today:
+        # Nothing after that day (it may lie beyond the booking window): the nearest from today.
+        try:
+            nearest = await departments().appointments.nearest_slots(
+                resource, after=today.isoformat() + "T00:00", limit=3
+            )
+        except DepartmentError as error:
+            logger.warning("no alternatives now: %s", error)
     if not nearest:
         dispatcher.utter_message(text=f"{problem}最近几天也都约满了，换个科室或过几天再约吧。")
         return False

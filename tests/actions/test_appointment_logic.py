@@ -161,3 +161,17 @@ def test_booking_key_depends_on_sender_and_contents_only() -> None:
     assert first != idempotency_key("appt", "web:2", "H01-NK", "2026-11-25", "09:30")
     assert first != idempotency_key("appt", "web:1", "H01-NK", "2026-11-25", "10:00")
     assert len(first) <= 128
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("我是她女儿，给我妈约的，她叫王秀英", "王秀英"),
+        ("我是他儿子，病人叫赵大山，电话13900001111", "赵大山"),
+        ("我叫李明，电话13912345678", "李明"),
+        ("我是家属", None),
+        ("我是她老伴", None),
+    ],
+)
+def test_the_booking_is_made_for_the_person_named_not_the_speaker(text: str, name: str | None) -> None:
+    assert typed_name(text, asked=False) == name

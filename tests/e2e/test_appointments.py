@@ -136,3 +136,22 @@ def test_booking_again_after_cancelling_makes_a_new_booking(
         first_no: "cancelled",
         second_no: "booked",
     }
+
+
+def test_a_day_beyond_the_window_is_named_and_explained_not_called_full(citizen: WebCitizen) -> None:
+    today = datetime.now(BEIJING).date()
+    week_after_next = today - timedelta(days=today.weekday()) + timedelta(days=14 + 2)  # 下下周三
+    citizen.say("预约中医院针灸科")
+    reply = citizen.say_text("下下周三")
+    assert f"{week_after_next.month}月{week_after_next.day}日" in reply
+    assert "还不能约" in reply and "最多只能约7天内" in reply and "约满" not in reply
+    assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_booking_for_a_parent_is_made_in_the_parents_name(citizen: WebCitizen) -> None:
+    day = open_day()
+    confirm = citizen.say_text(
+        f"我是她女儿，给我妈约{day_words(day)}上午10点市立医院内科，她叫王秀英，电话13977778888"
+    )
+    assert "王**" in confirm and "她**" not in confirm
+    assert "不约了" in citizen.say_text("算了")
