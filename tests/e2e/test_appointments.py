@@ -155,3 +155,12 @@ def test_a_booking_for_a_parent_is_made_in_the_parents_name(citizen: WebCitizen)
     )
     assert "王**" in confirm and "她**" not in confirm
     assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_bill_question_while_booking_is_answered_and_the_booking_goes_on(citizen: WebCitizen) -> None:
+    assert "哪天" in citizen.say_text("预约市立医院内科")
+    aside = citizen.say_text("对了，查一下水费 3100012345")
+    assert "86.40元" in aside and "哪天" in aside
+    times = citizen.say_text(f"{day_words(open_day())}上午")
+    assert "上午还有这些时间" in times
+    assert "不约了" in citizen.say_text("算了")
