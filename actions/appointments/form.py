@@ -61,11 +61,15 @@ def set_this_turn(tracker: Tracker, slot: str) -> bool:
 class PhoneValidation(ValidationBase):
     """The phone question, shared by the booking form and the list/cancel forms."""
 
+    own_intents: frozenset[str] = frozenset()
+    """Intents that start this form, so a phone in their message ("查一下我的预约，手机号…")
+    is read instead of being taken for an interruption."""
+
     def extract_appointment_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "appointment_phone"
-        if is_interruption(tracker) and not asked:
+        if is_interruption(tracker) and not asked and intent_of(tracker) not in self.own_intents:
             return {}
         # The text first: NLU may cut a number into pieces around "12345".
         values = latest_entity_values(tracker, "phone")

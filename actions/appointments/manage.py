@@ -34,7 +34,11 @@ BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或
 
 
 class ValidateAppointmentListForm(PhoneValidation):
-    """Asks for the phone only when neither it nor a linked citizen is known."""
+    """Asks for the phone only when neither it nor a linked citizen is known. The phone stays a
+    required slot until then: rasa-sdk validates (and so keeps) only required slots, so a form
+    that stopped requiring the phone once it was typed would throw the typed phone away."""
+
+    own_intents = frozenset({"list_appointments"})
 
     def name(self) -> str:
         return "validate_appointment_list_form"
@@ -46,12 +50,12 @@ class ValidateAppointmentListForm(PhoneValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("appointment_phone") or await linked_citizen(tracker.sender_id):
-            return []
-        return domain_slots
+        return [] if await linked_citizen(tracker.sender_id) else domain_slots
 
 
 class ValidateAppointmentCancelForm(ValidateAppointmentListForm):
+    own_intents = frozenset({"cancel_appointment"})
+
     def name(self) -> str:
         return "validate_appointment_cancel_form"
 

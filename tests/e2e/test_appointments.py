@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 import pytest
 
+from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
 pytestmark = pytest.mark.e2e
@@ -164,3 +165,21 @@ def test_a_bill_question_while_booking_is_answered_and_the_booking_goes_on(citiz
     times = citizen.say_text(f"{day_words(open_day())}上午")
     assert "上午还有这些时间" in times
     assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_citizen_in_a_new_browser_lists_and_cancels_by_phone(stack: Stack) -> None:
+    booker, later = WebCitizen(stack.gateway_url), WebCitizen(stack.gateway_url)
+    day = open_day()
+    booker.say(f"帮我约{day_words(day)}上午11点市立医院内科，我叫钱进，电话13944445555")
+    assert "预约成功" in booker.say_text("1")
+
+    assert "手机号" in later.say_text("我的预约")
+    listed = later.say_text("13944445555")
+    assert "1 个预约" in listed and "没太明白" not in listed
+
+    again = WebCitizen(stack.gateway_url).say_text("查一下我的预约，手机号13944445555")
+    assert "1 个预约" in again and "您要约哪里" not in again
+
+    canceller = WebCitizen(stack.gateway_url)
+    assert "手机号" in canceller.say_text("取消预约")
+    assert "已取消" in canceller.say_text("13944445555")
