@@ -125,3 +125,11 @@ def test_paying_with_the_number_in_the_message_or_without_one(citizen: WebCitize
     owed = citizen.say_text("帮我把电费交了 0531880002")
     assert "120.30" in owed and "没有待缴" not in owed
     assert "回复“缴费”" not in owed
+
+
+def test_a_long_rambling_bill_question_is_answered_not_bound(citizen: WebCitizen) -> None:
+    reply = citizen.say_text(
+        "哎，我是老年人不太会弄这个，孩子不在身边，想问一下我那个煤气费是不是还欠着呢，"
+        "前几天好像有人来贴了个单子我也没看清，户号GZ20080123，麻烦你给看看"
+    )
+    assert "27.60元" in reply and "已绑定" not in reply
