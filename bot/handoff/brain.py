@@ -39,6 +39,7 @@ NO_AGENT_TEXT = (
     "着急请拨打12345市民服务热线。回复“结束”可回到智能助手。"
 )
 WAITING_TEXT = "已收到，人工客服马上就来，请稍候。{place}回复“结束”可回到智能助手。"
+WAITING_OFFLINE_TEXT = "已收到。人工客服暂时不在线，上线后会在这里回复您；着急请拨打12345市民服务热线。回复“结束”可回到智能助手。"
 ENDED_TEXT = "好的，已结束人工服务，智能助手继续为您服务。有事直接说，或回复“帮助”看菜单。"
 CLAIMED_TEXT = "人工客服已接入，请问有什么可以帮您？"
 CLOSED_BY_AGENT_TEXT = "人工客服已结束本次对话，智能助手继续为您服务。有事直接说就行。"
@@ -112,8 +113,15 @@ class HandoffBrain:
         await self._desk.add(handoff, CITIZEN, text)
         if handoff.status == CLAIMED:
             return []
+        if not await self._agents_online():
+            # Never "马上就来" to a citizen who was just told nobody is online.
+            return [{"text": WAITING_OFFLINE_TEXT, "custom": {"handoff": handoff.status}}]
         place = queue_place(await self._desk.position(handoff))
         return [{"text": WAITING_TEXT.format(place=place), "custom": {"handoff": handoff.status}}]
+
+    async def _agents_online(self) -> bool:
+        """An agent's console polled the queue within the last AGENTS_SEEN_TTL_SECONDS."""
+        return await self._store.get(AGENTS_SEEN_KEY) is not None
 
     async def _queue(
         self, sender: str, reason: str, text: str, messages: list[BotMessage]
@@ -124,8 +132,7 @@ class HandoffBrain:
         try:
             handoff, new = await self._desk.open(sender, reason, transcript)
             place = queue_place(await self._desk.position(handoff))
-            agents_online = await self._store.get(AGENTS_SEEN_KEY) is not None
-            notice = QUEUED_TEXT.format(place=place) if agents_online else NO_AGENT_TEXT
+            notice = QUEUED_TEXT.format(place=place) if await self._agents_online() else NO_AGENT_TEXT
             if reason == BOT_FAILED:
                 shown = [*messages, {"text": SORRY_TEXT + notice}]
             else:

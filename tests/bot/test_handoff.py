@@ -113,6 +113,12 @@ async def test_the_transcript_shows_the_numbered_choices_a_citizen_answered(
     assert messages[1].text.startswith("请回复数字：\n1. 查账单\n2. 转人工")
 
 
+async def test_without_an_agent_online_nobody_is_promised_to_come(brain: HandoffBrain) -> None:
+    await brain.respond("web:nobody", "转人工")
+    waiting = await brain.respond("web:nobody", "我家水费翻倍了")
+    assert "暂时不在线" in waiting[-1]["text"] and "马上就来" not in waiting[-1]["text"]
+
+
 async def test_without_an_agent_online_the_citizen_is_told_so(brain: HandoffBrain) -> None:
     reply = await brain.respond("web:b", "转人工")
     assert reply[-1]["text"] == NO_AGENT_TEXT
@@ -132,8 +138,9 @@ async def test_bot_failing_twice_in_a_row_hands_over(brain: HandoffBrain, desk: 
 
 
 async def test_queued_chat_waits_then_the_owner_alone_talks_and_the_bot_stays_silent(
-    brain: HandoffBrain, bot: ScriptedBot, desk: HandoffDesk
+    brain: HandoffBrain, bot: ScriptedBot, desk: HandoffDesk, store: MemoryStore
 ) -> None:
+    await mark_agents_seen(store)
     await brain.respond("web:first", "转人工")
     await brain.respond("web:d", "转人工")
     waiting = await brain.respond("web:d", "我的水费不对")
