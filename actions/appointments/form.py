@@ -116,8 +116,12 @@ class ValidateAppointmentForm(PhoneValidation):
         """A hall also needs the service item, unless an existing booking is being moved. Before
         the place is known the item is listened for too ("去大厅办护照")."""
         resource = tracker.get_slot("appointment_resource") or ""
-        hall_or_unknown = resource.startswith("G") or not resource
-        needs_service = hall_or_unknown and not tracker.get_slot("appointment_reschedule")
+        # Until a clinic is chosen the place may still become a hall: the service stays required
+        # (rasa-sdk keeps only required slots, so a service named with "去大厅" would be lost
+        # the moment extraction marked the place as "some hall").
+        marked = resource == HALL_MARK or resource.startswith((HOSPITAL_MARK, HINT_MARK))
+        known_clinic = bool(resource) and not resource.startswith("G") and not marked
+        needs_service = not known_clinic and not tracker.get_slot("appointment_reschedule")
         return [slot for slot in domain_slots if slot != "appointment_service" or needs_service]
 
     # --- what ---------------------------------------------------------------------

@@ -211,3 +211,18 @@ async def test_reschedule_moves_the_last_booking() -> None:
     await form.say("确认", "affirm")
     moved = texts(await form.run(ActionBookAppointment()))
     assert f"原预约 {old_number} 已取消" in moved
+
+
+async def test_a_hall_booking_keeps_the_service_named_before_the_hall() -> None:
+    form = driver("web:hall-passport")
+    await form.run(ActionPrepareAppointment())
+    reply = await form.say(
+        "预约政务大厅办护照",
+        "book_appointment",
+        entity("appointment_type", "gov_hall"),
+        entity("service_item", "passport.apply"),
+    )
+    assert form.slots["appointment_service"] == "passport"
+    asked = await press(form, payloads(reply)[0])
+    assert form.slots["appointment_resource"] == "G01" and form.slots["appointment_service"] == "passport"
+    assert "哪天" in texts(asked)
