@@ -183,3 +183,10 @@ def test_a_citizen_in_a_new_browser_lists_and_cancels_by_phone(stack: Stack) -> 
     canceller = WebCitizen(stack.gateway_url)
     assert "手机号" in canceller.say_text("取消预约")
     assert "已取消" in canceller.say_text("13944445555")
+
+
+def test_a_hall_booking_remembers_the_service_named_first(citizen: WebCitizen) -> None:
+    assert "政务" in citizen.say_text("预约政务大厅办护照")
+    asked = citizen.say_text("1")
+    assert "哪天" in asked and "办什么事" not in asked
+    assert "不约了" in citizen.say_text("算了")
