@@ -174,3 +174,22 @@ def day_label(day: date, today: date) -> str:
     year = "" if day.year == today.year else f"{day.year}年"
     label = f"{year}{day.month}月{day.day}日（{WEEKDAY_LABELS[day.weekday()]}）"
     return f"{relative} {label}" if relative else label
+
+
+_HOURS_DAYS = re.compile(r"(?:周|星期)([一二三四五六日天])(?:至(?:周|星期)?([一二三四五六日天]))?")
+_HOURS_SPAN = re.compile(r"(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})")
+
+
+def opening_spans(hours_text: str, day: date) -> list[tuple[str, str]]:
+    """The opening spans of `day` in a published hours text ("周一至周五 9:00-17:00，周六
+    9:00-12:00"), as zero-padded "HH:MM" pairs; empty when the text names no span that day."""
+    spans: list[tuple[str, str]] = []
+    first = last = None
+    for part in re.split(r"[，,；;。]", hours_text):
+        days = _HOURS_DAYS.search(part)
+        if days:  # a part without days continues the days before it ("…8:00-11:30，13:30-17:00")
+            first = _WEEKDAY_INDEX[days.group(1)]
+            last = _WEEKDAY_INDEX[days.group(2)] if days.group(2) else first
+        if first is not None and last is not None and first <= day.weekday() <= last:
+            spans += [(opens.zfill(5), closes.zfill(5)) for opens, closes in _HOURS_SPAN.findall(part)]
+    return spans

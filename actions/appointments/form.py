@@ -29,7 +29,16 @@ from actions.appointments.services import (
 )
 from actions.forms import ValidationBase, latest_entity_values, latest_text
 from common.identity import is_valid_phone
-from common.time_words import MORNING, PERIOD_LABELS, city_today, day_label, resolve_date, resolve_time
+from common.time_words import (
+    MORNING,
+    PERIOD_LABELS,
+    city_today,
+    day_label,
+    opening_spans,
+    resolve_date,
+    resolve_time,
+)
+from departments.appointments import DaySlots
 from departments.base import DepartmentError
 from departments.registry import departments
 from understanding.appointments import INTERRUPTING_INTENTS, NOT_NAME_INTENTS, typed_name, typed_phone
@@ -299,7 +308,7 @@ class ValidateAppointmentForm(PhoneValidation):
             return result
         if any(slot.start == value for slot in found.slots):
             return result
-        self.reject(dispatcher, "appointment_time", f"{value}没有可约的号。")
+        self.reject(dispatcher, "appointment_time", unavailable_time_text(value, found))
         return {"appointment_time": None, "appointment_period": period}
 
     # --- who and yes ----------------------------------------------------------------
@@ -336,6 +345,18 @@ class ValidateAppointmentForm(PhoneValidation):
         if not set_this_turn(tracker, "appointment_time"):
             reset["appointment_time"] = None
         return reset
+
+
+def unavailable_time_text(value: str, day: DaySlots) -> str:
+    """Why a clock time cannot be booked: outside that day's opening hours (20:00; a Saturday
+    afternoon at a hall open only in the morning), or taken."""
+    spans = opening_spans(day.hours, date.fromisoformat(day.date))
+    if spans and not any(opens <= value < closes for opens, closes in spans):
+        shown = "、".join(f"{opens.lstrip('0')}-{closes}" for opens, closes in spans)
+        return f"{value}不在办理时间内，这天的办理时间是 {shown}。"
+    if day.hours and not spans:
+        return f"这天不办理，办理时间是 {day.hours}。"
+    return f"{value}的号已经约满了。"
 
 
 async def offer_nearest(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from common.time_words import day_label, resolve_date, resolve_time
+from common.time_words import day_label, opening_spans, resolve_date, resolve_time
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 
@@ -68,3 +68,15 @@ def test_day_label_names_near_days_and_weekdays() -> None:
     assert day_label(date(2026, 11, 25), TODAY) == "明天 11月25日（周三）"
     assert day_label(date(2026, 11, 30), TODAY) == "11月30日（周一）"
     assert day_label(date(2027, 1, 4), TODAY) == "2027年1月4日（周一）"
+
+
+@pytest.mark.parametrize(
+    ("hours", "day", "spans"),
+    [
+        ("周一至周五 9:00-17:00，周六 9:00-12:00", date(2026, 12, 5), [("09:00", "12:00")]),
+        ("周一至周五 9:00-17:00，周六 9:00-12:00", date(2026, 12, 6), []),
+        ("周一至周六 8:00-11:30，13:30-17:00", date(2026, 12, 2), [("08:00", "11:30"), ("13:30", "17:00")]),
+    ],
+)
+def test_the_opening_hours_of_one_day(hours: str, day: date, spans: list[tuple[str, str]]) -> None:
+    assert opening_spans(hours, day) == spans

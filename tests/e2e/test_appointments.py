@@ -190,3 +190,10 @@ def test_a_hall_booking_remembers_the_service_named_first(citizen: WebCitizen) -
     asked = citizen.say_text("1")
     assert "哪天" in asked and "办什么事" not in asked
     assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_time_outside_the_opening_hours_is_explained(citizen: WebCitizen) -> None:
+    citizen.say("预约市立医院内科")
+    reply = citizen.say_text(f"{day_words(open_day())}晚上8点")
+    assert "20:00不在办理时间内" in reply and "约满" not in reply
+    assert "不约了" in citizen.say_text("算了")
