@@ -3,8 +3,11 @@
 Agents see what callers say, so the console needs a login, but not a user database: the
 deployer lists the accounts in AGENT_USERS as `name:salt_hex:hash_hex` (made with `python -m
 bot.agent_auth hash NAME`, which reads the password from stdin). A session is an HMAC-signed
-"name|expiry" token; the key is AGENT_SESSION_SECRET, or a random per-process key (every
-agent then logs in again after a restart, which is the safe default).
+"name|expiry|nonce" token; the key is AGENT_SESSION_SECRET, or a random per-process key (every
+agent then logs in again after a restart, which is the safe default). Logging out revokes the
+token on the server too (`revoke`): its digest is kept in the gateway's shared store until the
+token would have expired, and `verify_session` refuses it, so a copied cookie dies with the
+logout instead of living out its twelve hours.
 
 Usage: `echo -n 'password' | python -m bot.agent_auth hash zhangsan` prints the AGENT_USERS item.
 """
@@ -21,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 from common.settings import AgentSettings, load_settings
+from common.store import KeyValueStore
 
 # scrypt cost: ~50 ms and 16 MiB per login on a laptop, which is nothing for a person and
 # a lot for someone guessing passwords from a stolen AGENT_USERS value.
@@ -32,6 +36,7 @@ _SALT_BYTES = 16
 # Compared against when the user name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_SALT = bytes(_SALT_BYTES)
 COOKIE_NAME = "agent_session"
+_REVOKED_PREFIX = "agent-session-revoked"
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -101,25 +106,60 @@ class AgentAuth:
 
     def issue(self, name: str, now: float | None = None) -> str:
         expires = int((now if now is not None else time.time()) + self.session_seconds)
+        # The nonce makes each login's token its own, so revoking one never logs out another.
+        content = f"{name}|{expires}|{secrets.token_urlsafe(9)}"
         # Unpadded, so the cookie value needs no quoting.
-        payload = base64.urlsafe_b64encode(f"{name}|{expires}".encode()).decode("ascii").rstrip("=")
+        payload = base64.urlsafe_b64encode(content.encode()).decode("ascii").rstrip("=")
         return f"{payload}.{self._sign(payload)}"
 
     def verify(self, token: str, now: float | None = None) -> str | None:
-        """The agent's name for a valid, unexpired token of a still-configured agent, else None."""
+        """The agent's name for a valid, unexpired token of a still-configured agent, else None.
+        Signature and expiry only: `verify_session` also refuses a revoked token."""
+        claims = self._claims(token)
+        if claims is None:
+            return None
+        name, expires = claims
+        expired = expires < (now if now is not None else time.time())
+        return None if expired or name not in self.users else name
+
+    async def verify_session(self, token: str, store: KeyValueStore, now: float | None = None) -> str | None:
+        """`verify`, and the token not revoked by a logout (checked in the shared store)."""
+        name = self.verify(token, now)
+        if name is None or await store.get(_revoked_key(token)) is not None:
+            return None
+        return name
+
+    async def revoke(self, token: str, store: KeyValueStore, now: float | None = None) -> bool:
+        """Refuses this token from now on, in every gateway sharing the store; False when it was
+        not a valid token (nothing to revoke)."""
+        claims = self._claims(token)
+        if claims is None:
+            return False
+        remaining = claims[1] - (now if now is not None else time.time())
+        if remaining <= 0:
+            return False
+        await store.set(_revoked_key(token), "1", ttl_seconds=remaining + 1)
+        return True
+
+    def _claims(self, token: str) -> tuple[str, int] | None:
+        """(name, expiry) of a token signed with our key, else None."""
         payload, _, signature = token.partition(".")
         if not payload or not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
             padded = payload + "=" * (-len(payload) % 4)
-            name, expires = base64.urlsafe_b64decode(padded).decode("utf-8").rsplit("|", 1)
-            expired = int(expires) < (now if now is not None else time.time())
+            name, expires, *_nonce = base64.urlsafe_b64decode(padded).decode("utf-8").split("|")
+            return name, int(expires)
         except ValueError:
             return None
-        return None if expired or name not in self.users else name
 
     def _sign(self, payload: str) -> str:
         return hmac.new(self.secret, payload.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _revoked_key(token: str) -> str:
+    """A digest, never the token itself: whoever reads the store must not get a live cookie."""
+    return f"{_REVOKED_PREFIX}:{hashlib.sha256(token.encode()).hexdigest()[:40]}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -30,6 +30,8 @@ class ClientLimits:
     read_retries: int
     breaker_failures: int
     breaker_reset_seconds: float
+    # The credential every department call carries (DEPARTMENT_API_KEY), as a bearer token.
+    api_key: str = field(default="", repr=False)
 
     @classmethod
     def from_settings(cls, settings: DepartmentSettings) -> ClientLimits:
@@ -38,7 +40,11 @@ class ClientLimits:
             read_retries=settings.read_retries,
             breaker_failures=settings.breaker_failures,
             breaker_reset_seconds=settings.breaker_reset_seconds,
+            api_key=getattr(settings, "api_key", ""),
         )
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
 
 def idempotency_key(kind: str, sender_id: str, *contents: str | None) -> str:
@@ -127,6 +133,7 @@ class DepartmentClient:
                 del self._pools[stale]
             pool = self._pools[loop] = httpx.AsyncClient(
                 timeout=self._limits.timeout_seconds,
+                headers=self._limits.headers(),
                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             )
         return pool
@@ -159,6 +166,11 @@ class DepartmentClient:
                 if response.status_code == 404:
                     self._breaker.record_success()
                     raise RecordNotFound(self.department_name, path)
+                if response.status_code in (401, 403):
+                    # Our credential is missing or wrong: a deployment error, not the citizen's.
+                    logger.error("%s refused our credential on %s %s", self.department_name, method, path)
+                    self._breaker.record_failure()
+                    raise DepartmentUnavailable(self.department_name, f"HTTP {response.status_code}")
                 if response.status_code < 500:
                     self._breaker.record_success()
                     if response.status_code >= 400:

@@ -1,18 +1,58 @@
-"""The department sandbox: one FastAPI app, one router per department."""
+"""The department sandbox: one FastAPI app, one router per department.
+
+It serves whole citizen records (id numbers, phones, bills), so with SANDBOX_API_KEY set every
+route but /health and the API docs needs that key, as `Authorization: Bearer KEY` (what the
+department clients send from DEPARTMENT_API_KEY) or `X-Api-Key: KEY`; 401 JSON otherwise.
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.masking import configure_logging
 from common.settings import Settings, load_settings
 from sandbox import faults
 from sandbox.database import Database
 from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, traffic, utility
+
+OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+
+def presented_key(scope: Scope) -> str:
+    """The key from `Authorization: Bearer KEY` or `X-Api-Key: KEY`, else empty."""
+    headers = dict(scope.get("headers") or [])
+    api_key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
+    if api_key:
+        return api_key
+    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+class ApiKeyMiddleware:
+    """Pure ASGI, outermost: no route (and no armed fault) runs for a caller without the key."""
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app = app
+        self._key = api_key.encode("utf-8")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        presented = presented_key(scope).encode("utf-8")
+        if presented and hmac.compare_digest(presented, self._key):
+            await self.app(scope, receive, send)
+            return
+        refusal = JSONResponse({"error": "unauthorized", "message": "缺少或错误的部门接口密钥。"}, 401)
+        refusal.headers["WWW-Authenticate"] = "Bearer"
+        await refusal(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     for department in (population, utility, cable_tv, hrss, hpf, traffic, appointments, complaints):
         app.include_router(department.router)
-    faults.install(app)
+    faults.install(app, settings)
+    if settings.sandbox_api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.sandbox_api_key)
 
     @app.get("/health")
     def health() -> dict[str, str]:

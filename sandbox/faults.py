@@ -13,9 +13,9 @@ a slow, broken or hanging department is tested against real HTTP rather than moc
 A department is the first segment of its versioned URL prefix (`/utility/v1/...` is
 "utility"), so every department router, present or future, is covered once it is included.
 
-SANDBOX_FAULTS_ENABLED (default true: this is a sandbox, and the flaky-department tests rely
-on it) set to false leaves out both the endpoints and the middleware, for a sandbox that
-others share.
+SANDBOX_FAULTS_ENABLED (default false) leaves out both the endpoints and the middleware:
+anyone reaching the port could otherwise make every department fail or hang. Tests and
+benchmarks switch it on for the sandboxes they start (tests/conftest.py, the test stack).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.settings import load_settings
+from common.settings import Settings, load_settings
 
 DEFAULT_DELAY_SECONDS = {"slow": 1.0, "timeout": 30.0}
 _DEPARTMENT_PATH = re.compile(r"^/([a-z][a-z0-9_-]*)/v\d+(?:/|$)")
@@ -49,8 +49,8 @@ class FaultIn(BaseModel):
     delay_seconds: float | None = Field(default=None, ge=0, le=300)
 
 
-def faults_enabled() -> bool:
-    return load_settings().sandbox_faults_enabled
+def faults_enabled(settings: Settings | None = None) -> bool:
+    return (settings or load_settings()).sandbox_faults_enabled
 
 
 def department_of(path: str) -> str | None:
@@ -58,9 +58,10 @@ def department_of(path: str) -> str | None:
     return match.group(1) if match else None
 
 
-def install(app: FastAPI) -> None:
-    """Adds the middleware and the `/_faults` endpoints, both sharing one table of armed faults."""
-    if not faults_enabled():
+def install(app: FastAPI, settings: Settings | None = None) -> None:
+    """Adds the middleware and the `/_faults` endpoints, both sharing one table of armed faults,
+    when SANDBOX_FAULTS_ENABLED is on (the given settings', else the environment's)."""
+    if not faults_enabled(settings):
         return
     faults: dict[str, Fault] = {}
     app.state.faults = faults

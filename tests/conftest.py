@@ -63,7 +63,7 @@ def stack_alipay() -> Iterator[AlipayPlatform]:
 @pytest.fixture(scope="module")
 def served_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real department sandbox served over HTTP with a fresh database, one per test module."""
-    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"))
+    settings = Settings(state_dir=tmp_path_factory.mktemp("sandbox"), sandbox_faults_enabled=True)
     with serve(create_sandbox_app(settings)) as url:
         yield url
 
@@ -98,6 +98,7 @@ def stack(
     running = Stack.on_free_ports(
         state_dir,
         DEPARTMENT_TIMEOUT_SECONDS="1.5",
+        SANDBOX_FAULTS_ENABLED="true",
         AGENT_USERS=f"{stack_agent.user}:{hash_password(stack_agent.password)}",
         **stack_alipay.env,
     )

@@ -87,12 +87,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(lifespan=lifespan, route_class=AgentRoute)
 
 
-def current_agent(request: Request) -> str:
-    """The logged-in agent's name; every /api/agent/* route but login depends on it."""
+async def current_agent(request: Request) -> str:
+    """The logged-in agent's name; every /api/agent/* route but login depends on it. A token
+    revoked by a logout is refused like a forged one (checked in the shared store)."""
     auth: AgentAuth = request.app.state.agent_auth
     if not auth.enabled:
         raise AgentDenied(503, "agent_not_configured", NOT_CONFIGURED)
-    name = auth.verify(request.cookies.get(COOKIE_NAME, ""))
+    name = await auth.verify_session(request.cookies.get(COOKIE_NAME, ""), request.app.state.store)
     if name is None:
         raise AgentDenied(401, "login_required", LOGIN_REQUIRED)
     return name
@@ -145,20 +146,26 @@ async def login(
     response: Response,
     limiter: Annotated[LoginLimiter, Depends(login_limiter)],
 ) -> dict[str, str]:
-    """Names are masked in the log: a password is sometimes typed into the user field."""
+    """Names are masked in the log: a password is sometimes typed into the user field.
+
+    The attempt is counted before the password is checked (`LoginLimiter.begin`), so a burst of
+    simultaneous guesses gets no more scrypt checks than the limit; the rest answer 429. The
+    address is the TCP peer's, or the X-Forwarded-For of a proxy listed in FORWARDED_ALLOW_IPS
+    (uvicorn rewrites the client for those only)."""
     auth: AgentAuth = request.app.state.agent_auth
     if not auth.enabled:
         raise AgentDenied(503, "agent_not_configured", NOT_CONFIGURED)
     address = request.client.host if request.client else ""
-    if await limiter.locked(body.user, address):
+    attempt = await limiter.begin(body.user, address)
+    if attempt is None:
         logger.warning("agent login locked out for %s from %s", mask_name(body.user), mask_ip(address))
         minutes = round(limiter.limits.window_seconds / 60)
         raise AgentDenied(429, "login_locked", LOGIN_LOCKED.format(minutes=minutes))
     if not await run_in_threadpool(auth.check_password, body.user, body.password):
         logger.warning("agent login refused for %s from %s", mask_name(body.user), mask_ip(address))
-        await limiter.record_failure(body.user, address)
+        await limiter.failed(attempt)
         raise AgentDenied(401, "login_failed", LOGIN_FAILED)
-    await limiter.clear(body.user)
+    await limiter.succeeded(attempt)
     response.set_cookie(
         COOKIE_NAME,
         auth.issue(body.user),
@@ -172,7 +179,12 @@ async def login(
 
 
 @router.post("/api/agent/logout")
-async def logout(response: Response) -> dict[str, bool]:
+async def logout(request: Request, response: Response) -> dict[str, bool]:
+    """Revokes the session on the server as well, so a copy of the cookie stops working too."""
+    auth: AgentAuth = request.app.state.agent_auth
+    token = request.cookies.get(COOKIE_NAME, "")
+    if token and auth.enabled:
+        await auth.revoke(token, request.app.state.store)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
     return {"ok": True}
 

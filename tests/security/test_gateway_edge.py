@@ -22,6 +22,7 @@ from tests.wechat.conftest import Account
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 AGENT, PASSWORD = "agent-sec", secrets.token_urlsafe(12)
+OPS_TOKEN = secrets.token_urlsafe(12)  # /metrics is behind the operators' token
 
 
 def _is_chinese_error(response: httpx.Response, status_code: int, error: str | None = None) -> bool:
@@ -94,7 +95,10 @@ def test_oversized_bodies_are_refused_by_length_and_while_streaming(gateway: Gat
         for _ in range(DEFAULT_MAX_BODY_BYTES // 1024 + 8):
             yield b"a" * 1024
 
-    with gateway() as gw, httpx.Client(base_url=gw.url) as http:
+    with (
+        gateway(OPS_TOKEN=OPS_TOKEN) as gw,
+        httpx.Client(base_url=gw.url, params={"token": OPS_TOKEN}) as http,
+    ):
         before = _counted(http.get("/metrics").text, "/api/chat", "POST", 413)
         declared = http.post("/api/chat", content=big, headers={"content-type": "application/json"})
         streamed = http.post("/api/chat", content=chunked(), headers={"content-type": "application/json"})
@@ -154,7 +158,10 @@ def _add_failing_route(app: FastAPI) -> None:
 
 
 def test_a_500_keeps_the_connection_and_is_counted(gateway: GatewayFactory) -> None:
-    with gateway(setup=_add_failing_route) as gw, httpx.Client(base_url=gw.url) as http:
+    with (
+        gateway(setup=_add_failing_route, OPS_TOKEN=OPS_TOKEN) as gw,
+        httpx.Client(base_url=gw.url, params={"token": OPS_TOKEN}) as http,
+    ):
         before = _counted(http.get("/metrics").text, "/api/_forced_failure", "GET", 500)
         failed = http.get("/api/_forced_failure")
         after = http.post("/api/chat", json={"sender": "s3", "message": "你好"})
