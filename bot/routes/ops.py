@@ -136,13 +136,13 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/health/live", include_in_schema=False)
+@router.get("/health/live")
 async def live() -> dict[str, str]:
     """Liveness: the process answers (no dependency checked), for a probe that restarts it."""
     return {"status": "up"}
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics")
 async def metrics(request: Request) -> Response:
     refusal = ops_refusal(request)
     if refusal is not None:
