@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     max_body_bytes = settings.gateway_max_body_bytes
     app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
+    ops.secure(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

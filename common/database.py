@@ -31,7 +31,9 @@ def create_db_engine(url: str) -> Engine:
     """SQLite with WAL and foreign keys (the embedded default), or a pooled server database."""
     if url.startswith("sqlite"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,7 +45,8 @@ def create_db_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10)
+    # hide_parameters: SQL errors never carry the identifiers bound into a statement.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, hide_parameters=True)
 
 
 _engines: dict[str, Engine] = {}

@@ -20,6 +20,7 @@ from tests.alipay.fake_alipay import AlipaySimulator, FakeAlipay, generate_key, 
 from tests.servers import serve
 
 STACK_ALIPAY_APP_ID = "2021000000000077"
+STACK_OPS_TOKEN = secrets.token_urlsafe(16)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def stack(
         state_dir,
         DEPARTMENT_TIMEOUT_SECONDS="1.5",
         SANDBOX_FAULTS_ENABLED="true",
+        OPS_TOKEN=STACK_OPS_TOKEN,
         AGENT_USERS=f"{stack_agent.user}:{hash_password(stack_agent.password)}",
         **stack_alipay.env,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
@@ -24,9 +25,12 @@ def test_chat_when_rasa_is_down(tmp_path: Path) -> None:
     ]
 
 
-def test_health_reports_each_dependency_down(tmp_path: Path) -> None:
+def test_health_reports_each_dependency_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPS_TOKEN", "ops-test")
     with _gateway(tmp_path) as client:
-        response = client.get("/health")
+        public = client.get("/health")
+        response = client.get("/health", headers={"Authorization": "Bearer ops-test"})
+    assert public.status_code == 503 and public.json() == {"status": "degraded"}
     assert response.status_code == 503
     dependencies = response.json()["dependencies"]
     assert dependencies["rasa"]["status"] == "down"

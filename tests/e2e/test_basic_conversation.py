@@ -55,11 +55,14 @@ def test_nlu_parse(stack: Stack) -> None:
 
 
 def test_health_and_metrics(stack: Stack) -> None:
-    health = httpx.get(f"{stack.gateway_url}/health", timeout=10).json()
-    assert health["status"] == "ok"
-    assert set(health["dependencies"]) == {"rasa", "action_server", "department_sandbox", "store"}
+    ops = {"Authorization": f"Bearer {stack.env['OPS_TOKEN']}"}
+    assert httpx.get(f"{stack.gateway_url}/health", timeout=10).json() == {"status": "up"}
+    health = httpx.get(f"{stack.gateway_url}/health", headers=ops, timeout=10).json()
+    assert health["status"] == "up"
+    assert {"rasa", "action_server", "department_sandbox", "store", "database"} <= set(health["dependencies"])
+    assert httpx.get(f"{stack.gateway_url}/metrics", timeout=10).status_code in (401, 403, 404)
     WebCitizen(stack.gateway_url).say("你好")
-    metrics = httpx.get(f"{stack.gateway_url}/metrics", timeout=10).text
+    metrics = httpx.get(f"{stack.gateway_url}/metrics", headers=ops, timeout=10).text
     assert 'gateway_chat_messages_total{channel="web"}' in metrics
 
 
