@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import types
 from urllib.parse import urlparse
 
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings()
     configure_masked_logging(settings.log_level)
     configured = urlparse(settings.action_server_url)
-    host = os.environ.get("SANIC_HOST") or configured.hostname or "127.0.0.1"
+    host = configured.hostname or "127.0.0.1"
     port = args.port or configured.port or 5055
     app = create_app(args.actions, settings.action_server_token, args.cors, args.auto_reload)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
