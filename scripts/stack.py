@@ -471,14 +471,27 @@ class Stack:
     def start(self, model: Path | None = None) -> None:
         check_scale_out(self.settings)
         model = model or ensure_model(RASA_BIN)
-        self.services = self.prepare(model)
-        self.config_path.write_text(self.supervisor_config(self.services), encoding="utf-8")
-        self.socket_path.unlink(missing_ok=True)
         started = time.monotonic()
+        self.launch(self.prepare(model))
+        try:
+            for service in self.services:
+                if service.health_url:
+                    self._wait(service, started)
+            self._remember_pids()
+        except BaseException:
+            self.stop()
+            raise
+
+    def launch(self, services: list[Service]) -> None:
+        """Writes supervisord's config for `services` and starts it; all programs start at once:
+        none needs another to start, and Rasa's model load, the long pole, overlaps with the
+        others' imports."""
+        self.services = services
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(self.supervisor_config(services), encoding="utf-8")
+        self.socket_path.unlink(missing_ok=True)
         output = None if self.echo else (self.log_dir / "supervisord.out").open("ab")
         try:
-            # All at once: none needs another to start, and Rasa's model load, the long pole,
-            # overlaps with the others' imports.
             self.supervisord = subprocess.Popen(
                 [str(SUPERVISORD), "-c", str(self.config_path)],
                 cwd=PROJECT_ROOT,
@@ -491,14 +504,6 @@ class Stack:
         finally:
             if output is not None:
                 output.close()
-        try:
-            for service in self.services:
-                if service.health_url:
-                    self._wait(service, started)
-            self._remember_pids()
-        except BaseException:
-            self.stop()
-            raise
 
     def _service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)
