@@ -161,6 +161,23 @@ class KnowledgeBaseSettings:
 
 
 @dataclass(frozen=True)
+class HotspotSettings:
+    """Complaint hotspots (`hotspots/`, README "Complaint hotspots"): the window, the heat's
+    half-life and growth weight, and the clustering's weights and distance threshold, the
+    defaults measured on hotspots/eval/dev.yml (`python -m hotspots tune`). A hotspot needs
+    `min_tickets` tickets; a new ticket joining one is merged and the citizen told so."""
+
+    window_days: float = 7.0
+    half_life_hours: float = 24.0
+    growth_weight: float = 0.5
+    distance_threshold: float = 0.53
+    place_weight: float = 0.2
+    time_weight: float = 0.0
+    min_tickets: int = 2
+    check_timeout_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """A snapshot of the configuration; `load_settings()` reads it from the environment."""
 
@@ -200,6 +217,7 @@ class Settings:
     ops_token: str = field(default="", repr=False)
     handoff_retention_days: float = 90.0
     forwarded_allow_ips: str = ""
+    hotspots: HotspotSettings = field(default_factory=HotspotSettings)
 
     def __post_init__(self) -> None:
         if self.departments is None:
@@ -305,4 +323,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ops_token=env.text("OPS_TOKEN"),
         handoff_retention_days=env.number("HANDOFF_RETENTION_DAYS", 90.0),
         forwarded_allow_ips=env.text("FORWARDED_ALLOW_IPS"),
+        hotspots=HotspotSettings(
+            window_days=env.number("HOTSPOT_WINDOW_DAYS", 7.0),
+            half_life_hours=env.number("HOTSPOT_HALF_LIFE_HOURS", 24.0),
+            growth_weight=env.number("HOTSPOT_GROWTH_WEIGHT", 0.5),
+            distance_threshold=env.number("HOTSPOT_DISTANCE_THRESHOLD", 0.53),
+            place_weight=env.number("HOTSPOT_PLACE_WEIGHT", 0.2),
+            time_weight=env.number("HOTSPOT_TIME_WEIGHT", 0.0),
+            min_tickets=env.integer("HOTSPOT_MIN_TICKETS", 2),
+            check_timeout_seconds=env.number("HOTSPOT_CHECK_TIMEOUT_SECONDS", 3.0),
+        ),
     )

@@ -4,6 +4,7 @@ it, rate it once it is closed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from departments.base import DepartmentClient
@@ -39,6 +40,8 @@ class Ticket:
     created_at: str
     satisfaction: int | None
     history: list[TicketEvent]
+    description: str | None = None
+    """The citizen's own words (the title is its first 30 characters unless given)."""
 
     @property
     def can_be_rated(self) -> bool:
@@ -89,6 +92,13 @@ class ComplaintClient(DepartmentClient):
         params = {key: value for key, value in (("citizen_id", citizen_id), ("phone", phone)) if value}
         return [_ticket(item) for item in await self._get("/complaints/v1/tickets", params=params)]
 
+    async def tickets_between(self, since: datetime, until: datetime | None = None) -> list[Ticket]:
+        """Every ticket created in [since, until), newest first (the 12345 centre's review)."""
+        params = {"since": since.isoformat(timespec="seconds")}
+        if until is not None:
+            params["until"] = until.isoformat(timespec="seconds")
+        return [_ticket(item) for item in await self._get("/complaints/v1/tickets", params=params)]
+
     async def rate(
         self, ticket_id: str, score: int, idempotency_key: str, comment: str | None = None
     ) -> Ticket:
@@ -110,6 +120,7 @@ def _ticket(record: dict[str, Any]) -> Ticket:
         status=record["status"],
         created_at=record["created_at"],
         satisfaction=record["satisfaction"],
+        description=record.get("description"),
         history=[
             TicketEvent(at=item["at"], status=item["status"], note=item["note"]) for item in record["history"]
         ],

@@ -17,6 +17,7 @@ from actions.forms import form_run_id
 from departments.base import DepartmentError, DepartmentRejected, idempotency_key
 from departments.complaints import ComplaintDraft
 from departments.registry import departments
+from hotspots.filing import merged_notice
 
 logger = logging.getLogger(__name__)
 NOT_FILED = "12345工单系统繁忙，您的投诉还没有提交成功。请稍后再说一次，或直接拨打12345。"
@@ -85,7 +86,10 @@ class ActionFileComplaint(Action):
             logger.warning("complaint not filed: %s", error)
             dispatcher.utter_message(text=NOT_FILED)
             return reset
-        dispatcher.utter_message(text=replies.filed_text(ticket))
+        text = replies.filed_text(ticket)
+        # Others reported the same problem: the ticket joins their hotspot (never fails the filing).
+        merged = await merged_notice(departments().complaints, ticket)
+        dispatcher.utter_message(text=f"{text}\n{merged}" if merged else text)
         events = [*reset, SlotSet("complaint_ticket", ticket.ticket_id)]
         if not anonymous and contact:
             events.append(SlotSet("complaint_phone", contact))

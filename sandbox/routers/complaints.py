@@ -8,6 +8,7 @@ find it again; an Idempotency-Key makes a repeated message create no second tick
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -19,6 +20,7 @@ from common.identity import is_valid_phone
 from sandbox.models import Citizen, ComplaintCategory, ComplaintEvent, ComplaintTicket
 from sandbox.routers.dependencies import db_session
 from sandbox.routers.records import (
+    BEIJING,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     Problem,
     fingerprint,
@@ -36,6 +38,7 @@ ACCEPTED, DISPATCHED, IN_PROGRESS, CLOSED = "已受理", "已派单", "处理中
 Status = Literal["已受理", "已派单", "处理中", "已办结"]
 TICKET_PREFIX = "12345"
 TITLE_LENGTH = 30
+MAX_LISTED = 2000
 
 
 class CategoryOut(BaseModel):
@@ -157,8 +160,14 @@ def list_tickets(
     citizen_id: Annotated[str | None, Query(max_length=16)] = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[Status | None, Query()] = None,
+    since: Annotated[datetime | None, Query(description="created at or after (ISO-8601)")] = None,
+    until: Annotated[datetime | None, Query(description="created before (ISO-8601)")] = None,
 ) -> list[TicketOut]:
-    """A citizen's tickets, newest first; by citizen id, by contact phone, or both."""
+    """A citizen's tickets, newest first; by citizen id, by contact phone, or both. With
+    `since` (and optionally `until`) and no identifier: every ticket created in that span, as
+    the 12345 centre reviews them (hotspots); an identifier and a span narrow each other."""
+    if since is not None or until is not None:
+        return _tickets_between(db, since, until, citizen_id, phone, status)
     conditions = []
     if citizen_id:
         conditions.append(ComplaintTicket.holder == citizen_id)
@@ -173,6 +182,34 @@ def list_tickets(
     if status:
         query = query.where(ComplaintTicket.status == status)
     return [_ticket_out(db, ticket) for ticket in db.scalars(query)]
+
+
+def _tickets_between(
+    db: Session,
+    since: datetime | None,
+    until: datetime | None,
+    citizen_id: str | None,
+    phone: str | None,
+    status: str | None,
+) -> list[TicketOut]:
+    """Tickets created in [since, until), newest first. created_at is stored as ISO text in
+    Beijing time, so the bounds are turned into the same text and compared as strings."""
+    if until is not None and since is not None and until <= since:
+        raise Problem(422, "invalid_span", "结束时间必须晚于开始时间")
+    if (since is not None and since.tzinfo is None) or (until is not None and until.tzinfo is None):
+        raise Problem(422, "timezone_required", "时间需带时区，例如 2026-11-01T00:00:00+08:00")
+    query = select(ComplaintTicket).order_by(ComplaintTicket.created_at.desc())
+    if since is not None:
+        query = query.where(ComplaintTicket.created_at >= timestamp(since.astimezone(BEIJING)))
+    if until is not None:
+        query = query.where(ComplaintTicket.created_at < timestamp(until.astimezone(BEIJING)))
+    if citizen_id:
+        query = query.where(ComplaintTicket.holder == citizen_id)
+    if phone:
+        query = query.where(ComplaintTicket.contact_phone == phone)
+    if status:
+        query = query.where(ComplaintTicket.status == status)
+    return [_ticket_out(db, ticket) for ticket in db.scalars(query.limit(MAX_LISTED))]
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
