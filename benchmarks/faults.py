@@ -245,11 +245,11 @@ def run_faults(stack: Stack, gateway_workers: int, deadline: float) -> list[Faul
         result.ended = time.monotonic()
         results.append(result)
     # A department that hangs: every water-company call waits until the client's timeout.
-    sandbox = stack.env["SANDBOX_URL"]
     result = FaultResult("water stalls", time.monotonic())
-    httpx.post(f"{sandbox}/_faults/utility", json={"mode": "timeout", "delay_seconds": 60}).raise_for_status()
-    time.sleep(STALL_SECONDS)
-    httpx.delete(f"{sandbox}/_faults").raise_for_status()
+    with sandbox_client(stack) as sandbox:
+        sandbox.post("/_faults/utility", json={"mode": "timeout", "delay_seconds": 60}).raise_for_status()
+        time.sleep(STALL_SECONDS)
+        sandbox.delete("/_faults").raise_for_status()
     disarmed = time.monotonic()
     served = served_again(stack, disarmed, max(10.0, deadline - time.monotonic()))
     result.process_seconds = STALL_SECONDS
@@ -260,11 +260,17 @@ def run_faults(stack: Stack, gateway_workers: int, deadline: float) -> list[Faul
     return results
 
 
+def sandbox_client(stack: Stack) -> httpx.Client:
+    """The stack's sandbox, with the departments' key when SANDBOX_API_KEY guards it."""
+    key = stack.settings.sandbox_api_key
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10, headers=headers)
+
+
 def reconcile(stack: Stack, ledger: Ledger) -> dict[str, dict[str, int]]:
     """What citizens were told against the departments' records, phone by phone."""
-    sandbox = stack.env["SANDBOX_URL"]
     summary: dict[str, dict[str, int]] = {}
-    with httpx.Client(base_url=sandbox, timeout=10) as http:
+    with sandbox_client(stack) as http:
         for kind, tried, told, path, key in [
             (
                 "bookings",

@@ -10,14 +10,22 @@ from typing import Any
 
 import httpx
 
+from common.settings import load_settings
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+    """`token`: Rasa's `--auth-token`, sent as `?token=` on every call (RASA_AUTH_TOKEN when not
+    given; empty sends none)."""
+
+    def __init__(self, base_url: str, timeout_seconds: float, token: str | None = None) -> None:
+        token = load_settings().rasa_auth_token if token is None else token
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_seconds, params={"token": token} if token else None
+        )
 
     async def _post(self, path: str, payload: dict[str, Any]) -> Any:
         try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import json
 import os
 import shlex
 import signal
@@ -34,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlparse
+from urllib.parse import parse_qsl, quote, unquote, urlparse
 from urllib.request import urlopen
 
 import yaml
@@ -153,6 +152,8 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     settings = load_settings({**env, "STATE_DIR": str(state_dir)})
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{env['ACTION_SERVER_URL']}/webhook"}
+    if settings.action_server_token:  # Rasa sends it as ?token=, actions/server.py checks it
+        endpoints["action_endpoint"]["token"] = settings.action_server_token
     endpoints["tracker_store"] = tracker_store_config(settings)
     if settings.redis_url:
         common, database = _redis_common(settings.redis_url)
@@ -160,6 +161,7 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    path.chmod(0o600)  # it may carry the action server's token and the stores' passwords
     return path
 
 
@@ -241,19 +243,6 @@ class Service:
     description: str = ""
 
 
-def gateway_logging_config(level: str) -> dict[str, Any]:
-    """What `python -m bot` sets up (common.masking.configure_logging), as the dictConfig that
-    uvicorn applies in each of several workers: one format, identifiers masked."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"pii": {"()": "common.masking.PiiMaskingFilter"}},
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
-        "root": {"level": level, "handlers": ["stderr"]},
-    }
-
-
 @dataclass
 class Stack:
     """The four processes of one deployment under one supervisord. `env` overrides the process
@@ -307,24 +296,6 @@ class Stack:
         settings = self.settings
         rasa_url = self.env["RASA_URL"]
         actions_url = self.env["ACTION_SERVER_URL"]
-        gateway = [str(APP_PYTHON), "-m", "bot"]
-        if settings.gateway_workers > 1:
-            # bot/__main__.py runs one worker; several are uvicorn's, from the same app factory.
-            gateway = [
-                str(APP_PYTHON),
-                "-m",
-                "uvicorn",
-                "bot.app:create_app",
-                "--factory",
-                "--host",
-                settings.gateway_host,
-                "--port",
-                str(settings.gateway_port),
-                "--workers",
-                str(settings.gateway_workers),
-                "--log-config",
-                str(self.state_dir / "gateway-logging.json"),
-            ]
         services = [
             Service(
                 "sandbox",
@@ -334,7 +305,16 @@ class Stack:
             ),
             Service(
                 "actions",
-                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(_port(actions_url))],
+                # rasa-sdk with ACTION_SERVER_TOKEN checked and its logs masked (actions/server.py)
+                [
+                    str(APP_PYTHON),
+                    "-m",
+                    "actions.server",
+                    "--actions",
+                    "actions",
+                    "-p",
+                    str(_port(actions_url)),
+                ],
                 f"{actions_url}/health",
                 extra_env={
                     "SANIC_HOST": _host(actions_url),
@@ -358,14 +338,20 @@ class Stack:
                     str(endpoints),
                     "--credentials",
                     str(PROJECT_ROOT / "credentials.yml"),
+                    # RASA_AUTH_TOKEN guards Rasa's HTTP API (/status, /model/parse, trackers)
+                    *(["--auth-token", settings.rasa_auth_token] if settings.rasa_auth_token else []),
                 ],
-                f"{rasa_url}/status",
+                f"{rasa_url}/status"
+                + (f"?token={quote(settings.rasa_auth_token)}" if settings.rasa_auth_token else ""),
                 health_check=_rasa_model_loaded,
                 extra_env={"SANIC_WORKERS": str(settings.rasa_workers)},
                 start_seconds=10,
                 description="Rasa server",
             ),
-            Service("gateway", gateway, f"{self.gateway_url}/health", description="gateway"),
+            # GATEWAY_WORKERS above 1: bot/__main__.py runs uvicorn's workers from its app factory.
+            Service(
+                "gateway", [str(APP_PYTHON), "-m", "bot"], f"{self.gateway_url}/health", description="gateway"
+            ),
         ]
         if tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0:
             services.append(
@@ -378,14 +364,10 @@ class Stack:
         return services
 
     def prepare(self, model: Path) -> list[Service]:
-        """Checks the configuration and writes what the processes read (endpoints, logging)."""
-        settings = self.settings
-        check_scale_out(settings)
+        """Checks the configuration and writes what the processes read (Rasa's endpoints)."""
+        check_scale_out(self.settings)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         endpoints = render_endpoints(self.env, self.state_dir)
-        (self.state_dir / "gateway-logging.json").write_text(
-            json.dumps(gateway_logging_config(settings.log_level), indent=2), encoding="utf-8"
-        )
         return self._services(model, endpoints)
 
     # --- supervisord ---
@@ -686,8 +668,6 @@ def systemd_units(
         ]
         if service.name == "rasa":
             lines.append(f"ExecStartPre={APP_PYTHON} {STACK_SCRIPT} render-endpoints")
-        if service.name == "gateway" and stack.settings.gateway_workers > 1:
-            lines.append(f"ExecStartPre={APP_PYTHON} {STACK_SCRIPT} render-gateway-logging")
         lines += [
             f"ExecStart={shlex.join(service.command)}",
             "Restart=always",
@@ -773,7 +753,6 @@ def main(argv: list[str] | None = None) -> None:
     systemd.add_argument("--env-file", default="/etc/citizen-assistant/env")
     systemd.add_argument("--user", default="")
     commands.add_parser("render-endpoints", help="write STATE_DIR/endpoints.yml from the environment")
-    commands.add_parser("render-gateway-logging", help="write STATE_DIR/gateway-logging.json")
     purge = commands.add_parser("purge", help="delete conversations past CONVERSATION_RETENTION_DAYS")
     purge.add_argument("--every", type=float, default=0, help="repeat every this many seconds")
     commands.add_parser("reap", help="supervisord event listener (internal)")
@@ -787,13 +766,6 @@ def main(argv: list[str] | None = None) -> None:
                 print(path)
         elif args.command == "render-endpoints":
             print(render_endpoints(env, state_dir))
-        elif args.command == "render-gateway-logging":
-            state_dir.mkdir(parents=True, exist_ok=True)
-            path = state_dir / "gateway-logging.json"
-            path.write_text(
-                json.dumps(gateway_logging_config(load_settings(env).log_level)), encoding="utf-8"
-            )
-            print(path)
         elif args.command == "purge":
             while True:
                 print(f"purged {purge_conversations(env)} events past their retention", flush=True)

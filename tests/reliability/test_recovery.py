@@ -7,6 +7,7 @@ One stack of its own for the module (the session's stack must not see processes 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +25,13 @@ BILL = "86.40"
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack.on_free_ports(tmp_path_factory.mktemp("reliability"), LOG_LEVEL="WARNING")
+    stack = Stack.on_free_ports(
+        tmp_path_factory.mktemp("reliability"),
+        LOG_LEVEL="WARNING",
+        # The processes' shared secrets on, as a city runs them: restarts must keep them working.
+        RASA_AUTH_TOKEN=secrets.token_urlsafe(16),
+        ACTION_SERVER_TOKEN=secrets.token_urlsafe(16),
+    )
     model = os.environ.get("STACK_MODEL")
     stack.start(Path(model) if model else None)
     try:

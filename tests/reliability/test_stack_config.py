@@ -53,9 +53,7 @@ def test_several_workers_with_redis_and_secret_are_laid_out(tmp_path: Path) -> N
         AGENT_SESSION_SECRET="s" * 32,
     )
     services = {service.name: service for service in stack.prepare(MODEL)}
-    gateway = services["gateway"].command
-    assert gateway[gateway.index("--workers") + 1] == "2" and "--factory" in gateway
-    assert (tmp_path / "gateway-logging.json").exists()
+    assert services["gateway"].command[1:] == ["-m", "bot"]  # it runs GATEWAY_WORKERS itself
     assert services["rasa"].extra_env["SANIC_WORKERS"] == "2"
     assert services["actions"].extra_env["SANIC_WORKERS"] == "2"
     assert "retention" not in services, "Redis conversations expire by themselves"
@@ -90,6 +88,18 @@ def test_conversations_are_durable_by_default(tmp_path: Path) -> None:
         "db": str(tmp_path / "conversations.db"),
     }
     assert "lock_store" not in endpoints
+
+
+def test_rasa_and_the_action_server_get_their_tokens(tmp_path: Path) -> None:
+    endpoints = _endpoints(tmp_path, ACTION_SERVER_TOKEN="act-secret")
+    assert endpoints["action_endpoint"]["token"] == "act-secret"
+    assert (tmp_path / "endpoints.yml").stat().st_mode & 0o077 == 0
+    stack = Stack.on_free_ports(tmp_path, RASA_AUTH_TOKEN="rasa-secret")
+    services = {service.name: service for service in stack.prepare(MODEL)}
+    rasa = services["rasa"]
+    assert rasa.command[rasa.command.index("--auth-token") + 1] == "rasa-secret"
+    assert rasa.health_url.endswith("/status?token=rasa-secret")
+    assert services["actions"].command[1:3] == ["-m", "actions.server"]
 
 
 def test_postgresql_tracker_store_from_database_url(tmp_path: Path) -> None:
