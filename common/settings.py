@@ -218,6 +218,10 @@ class Settings:
     handoff_retention_days: float = 90.0
     forwarded_allow_ips: str = ""
     hotspots: HotspotSettings = field(default_factory=HotspotSettings)
+    identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
+    sms: SmsSettings = field(default_factory=lambda: SmsSettings())
+    # Supervisors of the 12345 centre (the audit log, /api/ops/*): `name:salt_hex:hash_hex` items.
+    supervisor_users: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.departments is None:
@@ -333,4 +337,37 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             min_tickets=env.integer("HOTSPOT_MIN_TICKETS", 2),
             check_timeout_seconds=env.number("HOTSPOT_CHECK_TIMEOUT_SECONDS", 3.0),
         ),
+        identity=IdentitySettings(
+            verification_hours=env.number("VERIFICATION_HOURS", 12.0),
+            code_minutes=env.number("VERIFICATION_CODE_MINUTES", 5.0),
+            max_attempts=env.integer("VERIFICATION_MAX_ATTEMPTS", 5),
+            resend_seconds=env.number("VERIFICATION_RESEND_SECONDS", 60.0),
+        ),
+        sms=SmsSettings(
+            api_key=env.text("SMS_API_KEY"),
+            api_secret=env.text("SMS_API_SECRET"),
+            template_id=env.text("SMS_TEMPLATE_ID", SmsSettings.template_id),
+        ),
+        supervisor_users=env.text("SUPERVISOR_USERS"),
     )
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """Who counts as verified: how long a verification lasts per channel user, and the one-time
+    SMS code's lifetime, wrong attempts before it is void, and the wait before another is sent."""
+
+    verification_hours: float = 12.0
+    code_minutes: float = 5.0
+    max_attempts: int = 5
+    resend_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """The SMS gateway's credentials (requests are signed with HMAC-SHA256 over the body) and the
+    verification-code template; the gateway's address is SMS_API_URL like any department's."""
+
+    api_key: str = field(default="", repr=False)
+    api_secret: str = field(default="", repr=False)
+    template_id: str = "SMS_VERIFY_CODE"

@@ -1,6 +1,7 @@
 """Which accounts we already know for a channel user, one identifier per bill type.
 
-A WeChat or Alipay user the city links to a citizen needs no binding at all: the population
+A verified channel user (a WeChat or Alipay user the city links to a citizen, or one who
+passed the SMS check, `departments.identity`) needs no binding at all: the population
 registry names their accounts, id number, fund account and vehicles. What a citizen bound
 themselves (in any channel, including anonymous web chat) overrides that.
 """
@@ -11,16 +12,18 @@ import logging
 
 from departments.base import DepartmentError
 from departments.bindings import binding_store
+from departments.identity import Identity, is_personal
 from departments.registry import Departments, departments
 
 logger = logging.getLogger(__name__)
 
 
 async def linked_accounts(sender_id: str, registry: Departments | None = None) -> dict[str, str]:
-    """Accounts of the citizen the city links to this WeChat/Alipay user; empty for others."""
+    """Accounts of the citizen this channel user is verified as (a WeChat/Alipay user the city
+    links to a citizen, or a user who passed the SMS check); empty for anonymous users."""
     registry = registry or departments()
     try:
-        citizen = await registry.population.find_by_channel_user(sender_id)
+        citizen = await Identity(registry=registry).verified_citizen(sender_id)
         if citizen is None:
             return {}
         accounts = {
@@ -41,5 +44,11 @@ async def linked_accounts(sender_id: str, registry: Departments | None = None) -
 
 
 async def known_accounts(sender_id: str) -> dict[str, str]:
-    """Linked accounts, overridden by what the citizen bound themselves."""
-    return {**await linked_accounts(sender_id), **await binding_store().all_for(sender_id)}
+    """Linked accounts, overridden by the utility accounts the citizen bound themselves
+    (personal records come from the verified identity only, never from a typed binding)."""
+    bound = {
+        bill_type: identifier
+        for bill_type, identifier in (await binding_store().all_for(sender_id)).items()
+        if not is_personal(bill_type)
+    }
+    return {**await linked_accounts(sender_id), **bound}

@@ -42,6 +42,14 @@ class Ticket:
     history: list[TicketEvent]
     description: str | None = None
     """The citizen's own words (the title is its first 30 characters unless given)."""
+    holder: str | None = None
+    """The complainant's citizen id, when the ticket was filed by a known citizen."""
+    contact_phone: str | None = None
+    """The phone the complainant left (absent from anonymous tickets)."""
+
+    def belongs_to(self, citizen_id: str | None, phone: str | None) -> bool:
+        """Whether this citizen (by id or registered phone) is the complainant."""
+        return bool((citizen_id and self.holder == citizen_id) or (phone and self.contact_phone == phone))
 
     @property
     def can_be_rated(self) -> bool:
@@ -121,6 +129,8 @@ def _ticket(record: dict[str, Any]) -> Ticket:
         created_at=record["created_at"],
         satisfaction=record["satisfaction"],
         description=record.get("description"),
+        holder=record.get("holder"),
+        contact_phone=record.get("contact_phone"),
         history=[
             TicketEvent(at=item["at"], status=item["status"], note=item["note"]) for item in record["history"]
         ],

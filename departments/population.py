@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from departments.base import DepartmentClient
+from departments.base import DepartmentClient, RecordNotFound
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,15 @@ class PopulationClient(DepartmentClient):
 
     async def find_by_id_number(self, id_number: str) -> Citizen | None:
         return await self._find({"id_number": id_number})
+
+    async def find_by_phone(self, phone: str) -> Citizen | None:
+        return await self._find({"phone": phone})
+
+    async def find_by_citizen_id(self, citizen_id: str) -> Citizen | None:
+        try:
+            return _citizen(await self._get(f"/population/v1/citizens/{citizen_id}"))
+        except RecordNotFound:
+            return None
 
     async def utility_accounts(self, citizen_id: str) -> list[LinkedAccount]:
         records = await self._get(f"/population/v1/citizens/{citizen_id}/utility-accounts")

@@ -20,6 +20,7 @@ from departments.complaints import ComplaintClient
 from departments.housing_fund import HousingFundClient
 from departments.hrss import HrssClient
 from departments.population import PopulationClient
+from departments.sms import SmsClient
 from departments.traffic import TrafficClient
 from departments.utility import BillingClient
 
@@ -28,6 +29,7 @@ C = TypeVar("C", bound=DepartmentClient)
 POPULATION = DepartmentSpec("population", "市民信息系统", PopulationClient)
 APPOINTMENTS = DepartmentSpec("appointments", "预约挂号系统", AppointmentClient)
 COMPLAINTS = DepartmentSpec("complaints", "12345热线工单系统", ComplaintClient)
+SMS = DepartmentSpec("sms", "短信平台", SmsClient)
 
 
 class Departments:
@@ -63,6 +65,11 @@ class Departments:
     @property
     def complaints(self) -> ComplaintClient:
         return self.client(COMPLAINTS, ComplaintClient)
+
+    @property
+    def sms(self) -> SmsClient:
+        """The SMS gateway (SMS_API_URL), which sends the one-time verification codes."""
+        return self.client(SMS, SmsClient)
 
     @property
     def hrss(self) -> HrssClient:

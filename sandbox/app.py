@@ -20,7 +20,7 @@ from common.masking import configure_logging
 from common.settings import Settings, load_settings
 from sandbox import faults
 from sandbox.database import Database
-from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, traffic, utility
+from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, sms, traffic, utility
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     for department in (population, utility, cable_tv, hrss, hpf, traffic, appointments, complaints):
         app.include_router(department.router)
+    sms.install(app, settings)
     faults.install(app, settings)
     if settings.sandbox_api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=settings.sandbox_api_key)
