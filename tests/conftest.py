@@ -36,6 +36,12 @@ def stack_agent() -> StackAgent:
     return StackAgent("zhang", secrets.token_urlsafe(12))
 
 
+@pytest.fixture(scope="session")
+def stack_plain_agent() -> StackAgent:
+    """A hotline agent who is not a supervisor (the audit log is refused to them)."""
+    return StackAgent("li", secrets.token_urlsafe(12))
+
+
 @dataclass(frozen=True)
 class AlipayPlatform:
     """The fake Alipay open platform the stack is configured against, and Alipay's side of
@@ -88,7 +94,10 @@ def departments_on_sandbox(sandbox_url: str) -> Iterator[Departments]:
 
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, stack_alipay: AlipayPlatform, stack_agent: StackAgent
+    tmp_path_factory: pytest.TempPathFactory,
+    stack_alipay: AlipayPlatform,
+    stack_agent: StackAgent,
+    stack_plain_agent: StackAgent,
 ) -> Iterator[Stack]:
     """Sandbox, action server, Rasa and gateway on free loopback ports with a fresh database,
     with the Alipay channel and payments configured against a fake Alipay platform and one
@@ -101,7 +110,12 @@ def stack(
         DEPARTMENT_TIMEOUT_SECONDS="1.5",
         SANDBOX_FAULTS_ENABLED="true",
         OPS_TOKEN=STACK_OPS_TOKEN,
-        AGENT_USERS=f"{stack_agent.user}:{hash_password(stack_agent.password)}",
+        AGENT_USERS=",".join(
+            f"{agent.user}:{hash_password(agent.password)}" for agent in (stack_agent, stack_plain_agent)
+        ),
+        # The SMS gateway's credentials, made per test session: the sandbox checks the signature.
+        SMS_API_KEY="stack-sms",
+        SMS_API_SECRET=secrets.token_hex(16),
         **stack_alipay.env,
     )
     model = os.environ.get("STACK_MODEL")
