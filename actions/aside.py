@@ -18,6 +18,7 @@ from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPES
 from departments.bills import WrongAccount, bill_answer
+from departments.identity import is_personal
 
 logger = logging.getLogger(__name__)
 LATER = "我们先把手上这件事办完，之后说“{ask}”就行。"
@@ -42,9 +43,11 @@ class ActionAnswerAside(Action):
         if bill_type not in BILL_TYPES:
             return LATER.format(ask="查账单")
         row = BILL_TYPES[bill_type]
-        identifier = typed_identifier(tracker, bill_type) or (await known_accounts(tracker.sender_id)).get(
-            bill_type
-        )
+        known = (await known_accounts(tracker.sender_id)).get(bill_type)
+        typed = typed_identifier(tracker, bill_type)
+        if is_personal(bill_type) and (known is None or (typed and typed != known)):
+            return f"{row.name}属于个人信息，要先验证身份。" + LATER.format(ask=f"查{row.name}")
+        identifier = typed or known
         if not identifier or row.identifier_problem(identifier):
             return f"查{row.name}要用{row.identifier_name}。" + LATER.format(ask=f"查{row.name}")
         try:

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments import replies
+from actions.appointments.citizen import OWN_BOOKINGS_SLOT, with_own_booking
 from actions.appointments.form import offer_nearest
 from actions.appointments.prepare import FORM_SLOTS
 from actions.forms import form_run_id
@@ -94,7 +95,11 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(text=NOT_BOOKED)
             return reset
         dispatcher.utter_message(text=replies.booked_text(booking, city_today(), moving))
-        return [*reset, SlotSet("appointment_last_booking", booking.booking_no)]
+        return [
+            *reset,
+            SlotSet("appointment_last_booking", booking.booking_no),
+            SlotSet(OWN_BOOKINGS_SLOT, with_own_booking(tracker, booking.booking_no)),
+        ]
 
     @staticmethod
     async def _after_unknown_outcome(
@@ -125,7 +130,11 @@ class ActionBookAppointment(Action):
             return reset
         moving = tracker.get_slot("appointment_reschedule")
         dispatcher.utter_message(text=replies.booked_text(stored, city_today(), moving))
-        return [*reset, SlotSet("appointment_last_booking", stored.booking_no)]
+        return [
+            *reset,
+            SlotSet("appointment_last_booking", stored.booking_no),
+            SlotSet(OWN_BOOKINGS_SLOT, with_own_booking(tracker, stored.booking_no)),
+        ]
 
     @staticmethod
     async def _submit(tracker: Tracker, key: str) -> Booking:

@@ -4,6 +4,7 @@ several), and answer "要带什么材料" in the middle of booking."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments import replies
-from actions.appointments.citizen import active_bookings, linked_citizen
+from actions.appointments.citizen import active_bookings, typed_subject
 from actions.appointments.form import PhoneValidation
 from actions.appointments.services import (
     GUIDE_TOPICS,
@@ -22,6 +23,7 @@ from actions.appointments.services import (
     service_from_entities,
 )
 from actions.forms import latest_entity_values, latest_text
+from actions.identity import begin_verification
 from common.time_words import city_today, resolve_date
 from departments.appointments import Booking
 from departments.base import DepartmentError
@@ -31,12 +33,12 @@ from knowledge_base.config import RetrieverConfig
 
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或拨打12345。"
+PENDING_SLOT = "appointment_cancel_pending"
 
 
 class ValidateAppointmentListForm(PhoneValidation):
-    """Asks for the phone only when neither it nor a linked citizen is known. The phone stays a
-    required slot until then: rasa-sdk validates (and so keeps) only required slots, so a form
-    that stopped requiring the phone once it was typed would throw the typed phone away."""
+    """Asks nothing: whose bookings are shown is decided by the verified identity, never by a
+    typed phone (the list and cancel actions start the verification when it is needed)."""
 
     own_intents = frozenset({"list_appointments"})
 
@@ -50,7 +52,7 @@ class ValidateAppointmentListForm(PhoneValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return [] if await linked_citizen(tracker.sender_id) else domain_slots
+        return []
 
 
 class ValidateAppointmentCancelForm(ValidateAppointmentListForm):
@@ -60,6 +62,30 @@ class ValidateAppointmentCancelForm(ValidateAppointmentListForm):
         return "validate_appointment_cancel_form"
 
 
+async def visible_bookings(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kind: str
+) -> tuple[list[Booking] | None, list[dict[str, Any]]]:
+    """The bookings this user may see, or (None, events of the verification step / busy)."""
+    try:
+        bookings = await active_bookings(tracker)
+    except DepartmentError as error:
+        logger.warning("bookings unavailable: %s", error)
+        dispatcher.utter_message(text=BUSY)
+        return None, []
+    if bookings is None:
+        events = await begin_verification(
+            dispatcher, tracker, {"kind": kind}, "查看和取消预约", typed_subject(tracker)
+        )
+        return None, events
+    return bookings, []
+
+
+async def list_bookings(dispatcher: CollectingDispatcher, bookings: list[Booking]) -> None:
+    today = city_today()
+    upcoming = [booking for booking in bookings if booking.date >= today.isoformat()]
+    dispatcher.utter_message(text=replies.bookings_text(upcoming, today))
+
+
 class ActionListAppointments(Action):
     def name(self) -> str:
         return "action_list_appointments"
@@ -67,16 +93,10 @@ class ActionListAppointments(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            bookings = await active_bookings(tracker) or []
-        except DepartmentError as error:
-            logger.warning("bookings unavailable: %s", error)
-            dispatcher.utter_message(text=BUSY)
-            return []
-        today = city_today()
-        upcoming = [booking for booking in bookings if booking.date >= today.isoformat()]
-        dispatcher.utter_message(text=replies.bookings_text(upcoming, today))
-        return []
+        bookings, events = await visible_bookings(dispatcher, tracker, "list_appointments")
+        if bookings is not None:
+            await list_bookings(dispatcher, bookings)
+        return events
 
 
 def matching_bookings(bookings: list[Booking], tracker: Tracker) -> list[Booking]:
@@ -94,7 +114,45 @@ def matching_bookings(bookings: list[Booking], tracker: Tracker) -> list[Booking
     return chosen
 
 
+def confirm_cancel_text(booking: Booking) -> str:
+    day = date.fromisoformat(booking.date)
+    what = (
+        f"{booking.resource_name}（{booking.service_name}）"
+        if booking.service_name
+        else booking.resource_name
+    )
+    return f"确认取消{day.month}月{day.day}日 {booking.start} {what}的预约吗？（预约号 {booking.booking_no}）"
+
+
+CONFIRM_BUTTONS = [
+    {"title": "确认取消", "payload": "/affirm"},
+    {"title": "不取消", "payload": "/deny"},
+]
+
+
+async def offer_cancel(
+    dispatcher: CollectingDispatcher, tracker: Tracker, bookings: list[Booking]
+) -> list[dict[str, Any]]:
+    """One booking pointed at: ask to confirm; several: which one."""
+    today = city_today()
+    if not bookings:
+        dispatcher.utter_message(text="您现在没有可以取消的预约。")
+        return [SlotSet(PENDING_SLOT, None)]
+    chosen = matching_bookings(bookings, tracker)
+    if len(chosen) != 1:
+        dispatcher.utter_message(
+            text="要取消哪一个？请回复数字：",
+            buttons=replies.cancel_buttons(chosen or bookings, today),
+        )
+        return [SlotSet(PENDING_SLOT, None)]
+    dispatcher.utter_message(text=confirm_cancel_text(chosen[0]), buttons=CONFIRM_BUTTONS)
+    return [SlotSet(PENDING_SLOT, chosen[0].booking_no)]
+
+
 class ActionCancelAppointment(Action):
+    """Cancels only after "确认取消": the first run points at a booking and asks, the answer
+    (affirm / deny, by rule) comes back here."""
+
     def name(self) -> str:
         return "action_cancel_appointment"
 
@@ -102,31 +160,32 @@ class ActionCancelAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         today = city_today()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = tracker.get_slot(PENDING_SLOT)
+        if intent in ("affirm", "deny") and not pending:
+            dispatcher.utter_message(text="还有什么可以帮您？")
+            return []
+        if intent == "deny":
+            dispatcher.utter_message(text="好的，没有取消，预约保留。")
+            return [SlotSet(PENDING_SLOT, None)]
+        bookings, events = await visible_bookings(dispatcher, tracker, "cancel_appointment")
+        if bookings is None:
+            return [SlotSet(PENDING_SLOT, None), *events]
+        if intent != "affirm":
+            return await offer_cancel(dispatcher, tracker, bookings)
+        chosen = next((booking for booking in bookings if booking.booking_no == pending), None)
+        if chosen is None:
+            dispatcher.utter_message(text="这个预约已经不在了，可能已经取消。说“我的预约”可以查看。")
+            return [SlotSet(PENDING_SLOT, None)]
         try:
-            bookings = await active_bookings(tracker) or []
-        except DepartmentError as error:
-            logger.warning("bookings unavailable: %s", error)
-            dispatcher.utter_message(text=BUSY)
-            return []
-        if not bookings:
-            dispatcher.utter_message(text="您现在没有可以取消的预约。")
-            return []
-        chosen = matching_bookings(bookings, tracker)
-        if len(chosen) != 1:
-            dispatcher.utter_message(
-                text="要取消哪一个？请回复数字：",
-                buttons=replies.cancel_buttons(chosen or bookings, today),
-            )
-            return []
-        try:
-            cancelled = await departments().appointments.cancel(chosen[0].booking_no)
+            cancelled = await departments().appointments.cancel(chosen.booking_no)
         except DepartmentError as error:
             logger.warning("cancel failed: %s", error)
             message = getattr(error, "message", "") or "预约系统繁忙，这次没有取消成功，请稍后再试"
             dispatcher.utter_message(text=f"{message}。")
-            return []
+            return [SlotSet(PENDING_SLOT, None)]
         dispatcher.utter_message(text=replies.cancelled_text(cancelled, today))
-        return [SlotSet("appointment_last_booking", None)]
+        return [SlotSet("appointment_last_booking", None), SlotSet(PENDING_SLOT, None)]
 
 
 @cache

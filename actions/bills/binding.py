@@ -16,6 +16,7 @@ from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPES
 from departments.bills import WrongAccount, fetch_record
 from departments.bindings import binding_store
+from departments.identity import is_personal
 
 UNBIND_ALL_WORDS = ("全部", "都", "所有")
 
@@ -43,6 +44,12 @@ class ActionBindAccount(Action):
         reset = [SlotSet("bill_account", None)]
         if bill_type is None or identifier is None:
             await self._list(dispatcher, tracker.sender_id)
+            return reset
+        if is_personal(bill_type):
+            name = BILL_TYPES[bill_type].name
+            dispatcher.utter_message(
+                text=f"{name}属于个人信息，不用绑定：验证本人身份后直接说“查{name}”就行。"
+            )
             return reset
         try:
             await fetch_record(bill_type, identifier)

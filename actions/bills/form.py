@@ -19,6 +19,7 @@ from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPES, names_list
 from departments.bills import WrongAccount, fetch_record
+from departments.identity import is_personal
 
 logger = logging.getLogger(__name__)
 ACCOUNT_SLOTS = ["bill_type", "bill_account"]
@@ -81,15 +82,17 @@ class ValidateBillForm(ValidationBase):
     async def validate_bill_account(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A typed identifier is checked with the department now, so an unknown one is asked
-        again inside the form. If the department is down it is accepted; the answer says so."""
+        """A typed utility account is checked with the department now, so an unknown one is asked
+        again inside the form. If the department is down it is accepted; the answer says so.
+        Personal records are not: whether an id number or plate exists is itself personal, so
+        only the format is checked and the answer waits for the verified identity."""
         bill_type = tracker.get_slot("bill_type")
         if bill_type not in BILL_TYPES or not slot_value:
             return {"bill_account": None}
         problem = BILL_TYPES[bill_type].identifier_problem(str(slot_value))
         if problem:
             return self.reject(dispatcher, "bill_account", problem)
-        if (
+        if not is_personal(bill_type) and (
             tracker.get_slot("requested_slot") == "bill_account"
             or typed_identifier(tracker, bill_type) == slot_value
         ):

@@ -12,12 +12,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.bills.form import bill_type_buttons
 from actions.forms import latest_entity_values, latest_text
+from actions.identity import begin_verification, refuse_other_person, verified_records
+from common.identity import id_number_problem
 from common.time_words import city_today, resolve_month
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPE_TABLE, BILL_TYPES, IDENTIFIER_ENTITIES
 from departments.bills import WrongAccount, bill_answer, overview_line
 from departments.bindings import binding_store
+from departments.identity import OwnRecords, is_personal
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,8 @@ class ActionQueryBill(Action):
         if bill_type is None or identifier is None:
             await overview(dispatcher, tracker.sender_id)
             return reset
+        if is_personal(bill_type):
+            return [*reset, *await personal_bill(dispatcher, tracker, bill_type, identifier)]
         try:
             answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), city_today())
         except WrongAccount as wrong:
@@ -93,6 +98,57 @@ class ActionQueryBill(Action):
             answer += f"\n已帮您记住这个号，下次直接说“查{name}”就行（回复“解绑{name}”可取消）。"
         dispatcher.utter_message(text=answer)
         return reset
+
+
+async def personal_bill(
+    dispatcher: CollectingDispatcher, tracker: Tracker, bill_type: str, identifier: str
+) -> list[dict[str, Any]]:
+    """Social security, housing fund, traffic violations: only the verified citizen's own."""
+    row = BILL_TYPES[bill_type]
+    try:
+        records = await verified_records(tracker.sender_id)
+    except DepartmentError as error:
+        logger.warning("identity unavailable: %s", error)
+        dispatcher.utter_message(text=busy_message(error.department))
+        return []
+    if records is None:
+        request = {
+            "kind": "bill",
+            "bill_type": bill_type,
+            "identifier": identifier,
+            "period": tracker.get_slot("bill_period"),
+        }
+        subject = identifier if id_number_problem(identifier) is None else None
+        return await begin_verification(dispatcher, tracker, request, f"{row.name}记录", subject)
+    await answer_own_bill(dispatcher, records, bill_type, identifier, tracker.get_slot("bill_period"))
+    return []
+
+
+async def answer_own_bill(
+    dispatcher: CollectingDispatcher,
+    records: OwnRecords,
+    bill_type: str,
+    identifier: str | None,
+    period: str | None,
+) -> None:
+    row = BILL_TYPES[bill_type]
+    if identifier and not records.owns(bill_type, identifier):
+        refuse_other_person(dispatcher, records, f"{row.name}记录")
+        return
+    identifier = identifier or records.default_for(bill_type)
+    if identifier is None:
+        dispatcher.utter_message(text=f"没有查到您名下的{row.name}记录。")
+        return
+    try:
+        answer = await bill_answer(bill_type, identifier, period, city_today())
+    except WrongAccount as wrong:
+        dispatcher.utter_message(text=wrong.message)
+        return
+    except DepartmentError as error:
+        logger.warning("bill query failed: %s", error)
+        dispatcher.utter_message(text=busy_message(error.department))
+        return
+    dispatcher.utter_message(text=answer)
 
 
 class ActionBillMore(Action):

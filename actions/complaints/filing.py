@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.appointments.citizen import linked_citizen
 from actions.complaints import replies
+from actions.complaints.follow_up import OWN_TICKETS_SLOT
 from actions.complaints.form import FORM_SLOTS
 from actions.forms import form_run_id
 from departments.base import DepartmentError, DepartmentRejected, idempotency_key
@@ -90,7 +91,9 @@ class ActionFileComplaint(Action):
         # Others reported the same problem: the ticket joins their hotspot (never fails the filing).
         merged = await merged_notice(departments().complaints, ticket)
         dispatcher.utter_message(text=f"{text}\n{merged}" if merged else text)
-        events = [*reset, SlotSet("complaint_ticket", ticket.ticket_id)]
+        own = tracker.get_slot(OWN_TICKETS_SLOT)
+        own = [*(own if isinstance(own, list) else []), ticket.ticket_id][-20:]
+        events = [*reset, SlotSet("complaint_ticket", ticket.ticket_id), SlotSet(OWN_TICKETS_SLOT, own)]
         if not anonymous and contact:
             events.append(SlotSet("complaint_phone", contact))
         return events
