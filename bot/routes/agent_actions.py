@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
 from starlette.concurrency import run_in_threadpool
 
 from bot.routes.agent import MAX_TEXT_CHARS, Agent, AgentDepartments, AgentRoute
+from bot.routes.ops_hotspots import Supervisor
+from common.database import AssistantBase, AssistantStore
 from common.identity import is_valid_phone
-from common.time_words import city_today
+from common.masking import mask_phone, mask_text
+from common.time_words import CITY_TIMEZONE, city_today
 from complaint_router.router import shared_router
 from departments.appointment_text import bookings_text
 from departments.base import DepartmentError, DepartmentRejected
@@ -29,6 +35,7 @@ from departments.base import idempotency_key as write_key
 from departments.bill_types import BILL_TYPES
 from departments.bills import WrongAccount, bill_answer
 from departments.complaints import ComplaintDraft
+from departments.identity import is_personal
 
 logger = logging.getLogger(__name__)
 INVALID_PHONE = "手机号格式不对，应为11位手机号。"
@@ -55,10 +62,56 @@ class RouteRequest(BaseModel):
 class BillLookupRequest(BaseModel):
     bill_type: str = Field(max_length=32)
     account: str = Field(min_length=1, max_length=32)
+    reason: str | None = Field(default=None, max_length=200)
+    """Why the agent looks a person's record up (the console asks); written to the audit log."""
 
 
 class BookingLookupRequest(BaseModel):
     phone: str = Field(min_length=1, max_length=20)
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class AuditEntry(AssistantBase):
+    """One agent lookup of a person's data: who, when (UTC), what (kind, masked identifier), why."""
+
+    __tablename__ = "assistant_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    identifier: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class AuditLog(AssistantStore):
+    tables = (AuditEntry,)
+
+    def _write(self, agent: str, kind: str, identifier: str, reason: str) -> None:
+        with self._sessions.begin() as session:
+            session.add(
+                AuditEntry(agent=agent, at=datetime.now(UTC), kind=kind, identifier=identifier, reason=reason)
+            )
+
+    def _latest(self, limit: int) -> list[AuditEntry]:
+        with self._sessions() as session:
+            return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+    async def write(self, agent: str, kind: str, identifier: str, reason: str | None) -> None:
+        await self._run(self._write, agent, kind, identifier, (reason or "").strip())
+
+    async def latest(self, limit: int = 100) -> list[AuditEntry]:
+        return await self._run(self._latest, limit)
+
+
+def audit_log(request: Request) -> AuditLog:
+    state = request.app.state
+    if getattr(state, "audit_log", None) is None:
+        state.audit_log = AuditLog(state.settings.assistant_database_url)
+    return state.audit_log
+
+
+Audit = Annotated[AuditLog, Depends(audit_log)]
 
 
 def _problem(status_code: int, error: str, message: str) -> JSONResponse:
@@ -163,10 +216,11 @@ async def file_complaint(
 
 @router.post("/api/agent/lookup/bill", response_model=None)
 async def lookup_bill(
-    body: BillLookupRequest, _agent: Agent, clients: AgentDepartments
+    body: BillLookupRequest, agent: Agent, clients: AgentDepartments, audit: Audit
 ) -> dict[str, Any] | JSONResponse:
     """The answer the citizen would get in the dialogue; `found` is false for a number the
-    department does not know (or that belongs to another bill type)."""
+    department does not know (or that belongs to another bill type). A person's record (social
+    security, housing fund, traffic) is written to the audit log first, with the agent's reason."""
     if body.bill_type not in BILL_TYPES:
         return _problem(422, "unknown_bill_type", UNKNOWN_BILL_TYPE)
     row = BILL_TYPES[body.bill_type]
@@ -174,24 +228,27 @@ async def lookup_bill(
     problem = row.identifier_problem(identifier)
     if problem:
         return _problem(422, "invalid_account", _sentence(problem))
+    if is_personal(body.bill_type):
+        await audit.write(agent, body.bill_type, row.shown(identifier), body.reason)
     try:
         text = await bill_answer(body.bill_type, identifier, None, city_today(), clients)
     except WrongAccount as wrong:
-        return {"found": False, "text": wrong.message}
+        return {"found": False, "text": mask_text(wrong.message), "identifier": row.shown(identifier)}
     except DepartmentError as error:
         logger.warning("agent bill lookup failed: %s", error)
         return _busy(error)
-    return {"found": True, "text": text}
+    return {"found": True, "text": mask_text(text), "identifier": row.shown(identifier)}
 
 
 @router.post("/api/agent/lookup/bookings", response_model=None)
 async def lookup_bookings(
-    body: BookingLookupRequest, _agent: Agent, clients: AgentDepartments
+    body: BookingLookupRequest, agent: Agent, clients: AgentDepartments, audit: Audit
 ) -> dict[str, Any] | JSONResponse:
-    """The caller's bookings still to come, as the dialogue lists them."""
+    """The caller's bookings still to come, as the dialogue lists them; audited."""
     phone = _compact_phone(body.phone)
     if phone is None or not is_valid_phone(phone):
         return _problem(422, "invalid_phone", INVALID_PHONE)
+    await audit.write(agent, "bookings", mask_phone(phone), body.reason)
     try:
         bookings = await clients.appointments.bookings_of(phone=phone, only_active=True)
     except DepartmentError as error:
@@ -199,7 +256,36 @@ async def lookup_bookings(
         return _busy(error)
     today = city_today()
     upcoming = [booking for booking in bookings if booking.date >= today.isoformat()]
-    return {"found": bool(upcoming), "count": len(upcoming), "text": bookings_text(upcoming, today)}
+    return {
+        "found": bool(upcoming),
+        "count": len(upcoming),
+        "text": mask_text(bookings_text(upcoming, today)),
+        "identifier": mask_phone(phone),
+    }
+
+
+@router.get("/api/ops/audit")
+async def audit_entries(
+    _supervisor: Supervisor,
+    audit: Audit,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, list[dict[str, str]]]:
+    """Who looked up whose data, newest first, for a supervisor (SUPERVISOR_USERS); 403 for an
+    agent who is not one. Times are stored in UTC and shown in the city's time."""
+    return {
+        "entries": [
+            {
+                "agent": entry.agent,
+                "at": entry.at.replace(tzinfo=entry.at.tzinfo or UTC)
+                .astimezone(CITY_TIMEZONE)
+                .isoformat(timespec="seconds"),
+                "kind": entry.kind,
+                "identifier": entry.identifier,
+                "reason": entry.reason or "未填写",
+            }
+            for entry in await audit.latest(limit)
+        ]
+    }
 
 
 @router.get("/api/agent/bill-types")

@@ -188,7 +188,11 @@
       return;
     }
     showResult("bill-result", "查询中…");
-    const body = { bill_type: $("bill-type").value, account: $("bill-account").value };
+    const body = {
+      bill_type: $("bill-type").value,
+      account: $("bill-account").value,
+      reason: $("bill-reason").value,
+    };
     const { ok, data } = await api("POST", "/api/agent/lookup/bill", body);
     if (ok) showAnswer("bill-result", data.text);
     else showResult("bill-result", data.message || "查询失败，请稍后再试。", true);
@@ -196,7 +200,8 @@
 
   async function lookupBookings() {
     showResult("booking-result", "查询中…");
-    const { ok, data } = await api("POST", "/api/agent/lookup/bookings", { phone: $("booking-phone").value });
+    const body = { phone: $("booking-phone").value, reason: $("booking-reason").value };
+    const { ok, data } = await api("POST", "/api/agent/lookup/bookings", body);
     if (ok) showAnswer("booking-result", data.text);
     else showResult("booking-result", data.message || "查询失败，请稍后再试。", true);
   }
