@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from typing import Any
 
@@ -25,3 +27,25 @@ class WebCitizen:
             parts.append(item.get("text", ""))
             parts.extend(button["title"] for button in item.get("buttons", []))
         return "\n".join(parts)
+
+
+def sms_code(sandbox: httpx.Client, phone: str, after: set[str] | None = None, wait: float = 5.0) -> str:
+    """The newest verification code the sandbox's SMS gateway sent to `phone` (its test outbox),
+    skipping message ids in `after`."""
+    deadline = time.monotonic() + wait
+    while True:
+        messages = sandbox.get("/sms/v1/messages", params={"phone": phone}).json()["messages"]
+        fresh = [m for m in messages if m["message_id"] not in (after or set())]
+        if fresh:
+            found = re.search(r"(?<!\d)\d{6}(?!\d)", fresh[0]["text"])
+            assert found, fresh[0]["text"]
+            return found.group(0)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no SMS for {phone}")
+        time.sleep(0.1)
+
+
+def sms_ids(sandbox: httpx.Client, phone: str) -> set[str]:
+    return {
+        m["message_id"] for m in sandbox.get("/sms/v1/messages", params={"phone": phone}).json()["messages"]
+    }

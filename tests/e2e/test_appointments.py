@@ -1,6 +1,7 @@
 """Hospital and government-hall appointments through POST /api/chat against the real stack.
 
-Web chat users are anonymous, so name and phone come from the conversation. "1", "2" pick
+Web chat users are anonymous, so name and phone come from the conversation; they see and
+cancel only the bookings made in the conversation unless they verify who they are. "1", "2" pick
 the numbered buttons, as a citizen on a text channel would. Concurrent booking of the last
 place is covered at the sandbox level (tests/sandbox/test_appointments.py).
 """
@@ -80,7 +81,10 @@ def test_booking_slot_by_slot_then_rescheduling_listing_and_cancelling(citizen: 
     listed = citizen.say_text("我的预约")
     assert booking_no in listed and "1 个预约" in listed
 
-    assert "已取消" in citizen.say_text("取消预约")
+    confirm = citizen.say_text("取消预约")
+    assert "确认取消" in confirm and booking_no in confirm and "不取消" in confirm
+    assert "已取消" not in confirm
+    assert "已取消" in citizen.say_text("1")
     assert "没有待办的预约" in citizen.say_text("查看我的预约")
 
 
@@ -123,7 +127,8 @@ def test_booking_again_after_cancelling_makes_a_new_booking(
     first_no = next(line for line in first.splitlines() if line.startswith("预约号：")).removeprefix(
         "预约号："
     )
-    assert "已取消" in citizen.say_text("取消预约")
+    assert "确认取消" in citizen.say_text("取消预约")
+    assert "已取消" in citizen.say_text("1")
 
     assert "请确认预约" in citizen.say_text(request)
     second = citizen.say_text("1")
@@ -167,22 +172,31 @@ def test_a_bill_question_while_booking_is_answered_and_the_booking_goes_on(citiz
     assert "不约了" in citizen.say_text("算了")
 
 
-def test_a_citizen_in_a_new_browser_lists_and_cancels_by_phone(stack: Stack) -> None:
+def test_a_phone_number_alone_no_longer_lists_or_cancels_someones_bookings(
+    stack: Stack, sandbox: httpx.Client
+) -> None:
+    """Another browser knowing the phone gets the verification step, whose code would go only to
+    a registered phone (this one is not: same reply, no SMS), never the bookings."""
     booker, later = WebCitizen(stack.gateway_url), WebCitizen(stack.gateway_url)
     day = open_day()
     booker.say(f"帮我约{day_words(day)}上午11点市立医院内科，我叫钱进，电话13944445555")
     assert "预约成功" in booker.say_text("1")
 
-    assert "手机号" in later.say_text("我的预约")
-    listed = later.say_text("13944445555")
-    assert "1 个预约" in listed and "没太明白" not in listed
+    asked = later.say_text("我的预约")
+    assert "验证" in asked and "个预约" not in asked
+    reply = later.say_text("13944445555")
+    assert "如果该号码登记在册" in reply and "个预约" not in reply and "预约号" not in reply
 
     again = WebCitizen(stack.gateway_url).say_text("查一下我的预约，手机号13944445555")
-    assert "1 个预约" in again and "您要约哪里" not in again
+    assert "如果该号码登记在册" in again and "个预约" not in again
 
     canceller = WebCitizen(stack.gateway_url)
-    assert "手机号" in canceller.say_text("取消预约")
-    assert "已取消" in canceller.say_text("13944445555")
+    cancel = canceller.say_text("取消预约")
+    assert "验证" in cancel and "已取消" not in cancel
+    assert "已取消" not in canceller.say_text("13944445555")
+    assert sandbox.get("/sms/v1/messages", params={"phone": "13944445555"}).json()["messages"] == []
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": "13944445555"}).json()
+    assert [item["status"] for item in stored] == ["booked"]
 
 
 def test_a_hall_booking_remembers_the_service_named_first(citizen: WebCitizen) -> None:

@@ -1,6 +1,7 @@
 """Bill queries, binding and paying through POST /api/chat against the real stack and sandbox.
 
-Web chat users are anonymous: every account comes from the conversation itself. Channel users
+Web chat users are anonymous: every account comes from the conversation itself, and personal
+records (social security, housing fund, traffic) need the SMS verification first. Channel users
 the city links to a citizen are covered by the channel suites.
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.chat import WebCitizen
+from tests.e2e.chat import WebCitizen, sms_code
 
 pytestmark = pytest.mark.e2e
+ZHANG_PHONE = "13805310001"
 
 
 def test_water_bill_with_the_number_in_one_message(citizen: WebCitizen) -> None:
@@ -48,13 +50,16 @@ def test_unknown_and_mismatched_account_numbers(citizen: WebCitizen) -> None:
     assert "电费户号" in mismatched
 
 
-def test_social_security_housing_fund_and_traffic_fines(citizen: WebCitizen) -> None:
-    social = citizen.say_text("我社保交了多少个月 371002198503122311")
-    assert "219 个月" in social and "3710**********2311" in social
-
+def test_social_security_housing_fund_and_traffic_fines(citizen: WebCitizen, sandbox: httpx.Client) -> None:
+    """Personal records once the citizen is verified by the SMS code (tests/e2e/test_identity.py)."""
     bad_id = citizen.say_text("查社保 371002198503122312")
     assert "身份证" in bad_id and "371002198503122312" not in bad_id
     citizen.say("算了")
+
+    asked = citizen.say_text("我社保交了多少个月 371002198503122311")
+    assert "验证" in asked and "219 个月" not in asked
+    social = citizen.say_text(sms_code(sandbox, ZHANG_PHONE))
+    assert "219 个月" in social and "3710**********2311" in social
 
     fund = citizen.say_text("公积金余额 GJJ370100001")
     assert "86,542.17元" in fund

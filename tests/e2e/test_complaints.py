@@ -33,9 +33,21 @@ def test_complaint_from_a_free_text_description(citizen: WebCitizen, sandbox: ht
     assert stored["description"] == "楼下烧烤店油烟太大了"
 
 
-def test_ticket_status_by_number(citizen: WebCitizen) -> None:
-    status = citizen.say_text("查询工单12345-20261101-0001")
+def test_ticket_status_by_number_needs_the_complainants_phone(citizen: WebCitizen) -> None:
+    asked = citizen.say_text("查询工单12345-20261101-0001")
+    assert "手机号" in asked and "文化中路烧烤店油烟扰民" not in asked
+    wrong = citizen.say_text("13905310002")
+    assert "对不上" in wrong and "文化中路烧烤店油烟扰民" not in wrong
+
+    status = citizen.say_text("查询工单12345-20261101-0001 手机13805310001")
     assert "处理中" in status and "文化中路烧烤店油烟扰民" in status and "已派单" in status
+
+
+def test_rating_a_ticket_needs_its_complainant(citizen: WebCitizen, sandbox: httpx.Client) -> None:
+    """Ticket 12345-20261020-0042 is 李娜's, closed and unrated: a stranger cannot rate it."""
+    reply = citizen.say_text("给工单12345-20261020-0042打5分")
+    assert "验证" in reply and "评为" not in reply
+    assert sandbox.get("/complaints/v1/tickets/12345-20261020-0042").json()["satisfaction"] is None
 
 
 def test_closed_ticket_is_rated_once(citizen: WebCitizen, sandbox: httpx.Client) -> None:

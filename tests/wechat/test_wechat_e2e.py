@@ -202,3 +202,13 @@ async def test_an_agent_answers_a_wechat_citizen_through_the_customer_service_ap
             assert "智能助手继续为您服务" in ((await wechat.say(openid, "结束")).text or "")
             assert _wechat_brain_calls() == before  # neither message reached Rasa
             assert "您好" in ((await wechat.say(openid, "你好")).text or "")
+
+
+async def test_a_linked_wechat_user_gets_their_records_without_sms(
+    stack_gateway: StackGateway, account: Account
+) -> None:
+    """The platform vouches for a WeChat user the city links to a citizen: no verification step."""
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            reply = await wechat.say(ZHANG_WEI, "我社保交了多少个月")
+    assert reply.text and "219 个月" in reply.text and "验证" not in reply.text
