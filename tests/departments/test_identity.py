@@ -64,7 +64,9 @@ def latest_code(sandbox: str, phone: str) -> str:
     return found.group(0)
 
 
-async def test_a_code_goes_to_the_registered_phone_and_verifies(service: Identity, signed_sandbox: str) -> None:
+async def test_a_code_goes_to_the_registered_phone_and_verifies(
+    service: Identity, signed_sandbox: str
+) -> None:
     sender = f"web-{secrets.token_hex(4)}"
     assert await service.verified_citizen(sender) is None
     assert await service.start(sender, ZHANG_ID) == "sent"
@@ -88,7 +90,9 @@ async def test_five_wrong_codes_void_the_code(service: Identity, signed_sandbox:
     assert await service.verified_citizen(sender) is None
 
 
-async def test_an_unknown_number_gets_the_same_answer_and_no_sms(service: Identity, signed_sandbox: str) -> None:
+async def test_an_unknown_number_gets_the_same_answer_and_no_sms(
+    service: Identity, signed_sandbox: str
+) -> None:
     sender = f"web-{secrets.token_hex(4)}"
     assert await service.start(sender, "13999990000") == "sent"
     assert inbox(signed_sandbox, "13999990000") == []
@@ -108,7 +112,11 @@ async def test_an_unsigned_sms_request_is_refused(signed_sandbox: str) -> None:
         await unsigned.send(ZHANG_PHONE, {"code": "123456", "minutes": "5"})
     response = httpx.post(
         f"{signed_sandbox}/sms/v1/messages",
-        json={"phone": ZHANG_PHONE, "template_id": "SMS_VERIFY_CODE", "params": {"code": "1", "minutes": "5"}},
+        json={
+            "phone": ZHANG_PHONE,
+            "template_id": "SMS_VERIFY_CODE",
+            "params": {"code": "1", "minutes": "5"},
+        },
     )
     assert response.status_code == 401
 
