@@ -10,7 +10,6 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: run test install browser train validate lint format bench clean
 
 run: install ## install what is missing, train if the data changed, start the stack (under supervisord)
-	@$(APP_PY) -c "import supervisor" 2>/dev/null || $(PYTHON) -m uv pip install --python $(APP_PY) "supervisor>=4.2,<5"
 	$(APP_PY) scripts/stack.py
 
 test: install browser lint validate train ## every check and test suite
