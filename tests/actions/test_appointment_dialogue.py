@@ -180,9 +180,19 @@ async def test_cancel_one_of_several() -> None:
         "intent": {"name": "cancel_appointment"},
         "entities": entities,
     }
+    confirm = texts(await form.run(ActionCancelAppointment()))
+    assert "确认取消" in confirm and "不取消" in confirm and "已取消" not in confirm
+    form.message = {"text": "/affirm", "intent": {"name": "affirm"}, "entities": []}
     assert "已取消" in texts(await form.run(ActionCancelAppointment()))
     form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    assert "确认取消" in texts(await form.run(ActionCancelAppointment()))
+    form.message = {"text": "不取消", "intent": {"name": "deny"}, "entities": []}
+    assert "没有取消" in texts(await form.run(ActionCancelAppointment()))
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    await form.run(ActionCancelAppointment())
+    form.message = {"text": "确认取消", "intent": {"name": "affirm"}, "entities": []}
     assert "已取消" in texts(await form.run(ActionCancelAppointment()))
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
     assert "没有可以取消" in texts(await form.run(ActionCancelAppointment()))
 
 

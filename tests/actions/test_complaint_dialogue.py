@@ -111,6 +111,9 @@ async def test_demo_ticket_by_number() -> None:
         "intent": {"name": "query_complaint"},
         "entities": [],
     }
+    asked = texts(await form.run(ActionQueryComplaint()))
+    assert "手机号" in asked and "处理中" not in asked
+    form.message = {"text": "13805310001", "intent": {"name": "inform"}, "entities": []}
     status = texts(await form.run(ActionQueryComplaint()))
     assert "处理中" in status and "转市生态环境局" in status
     form.message = {"text": "12345-20991101-0001", "intent": {"name": "query_complaint"}, "entities": []}

@@ -284,6 +284,7 @@ def test_an_unknown_account_is_not_found_politely(agent_client: TestClient) -> N
     assert response.json() == {
         "found": False,
         "text": "没有查到水费户号 310***9999 的记录，请核对后再发一次。",
+        "identifier": "310***9999",
     }
 
 
