@@ -15,6 +15,7 @@ BENCHMARKS = (
     "benchmarks.faq_scale",
     "benchmarks.wechat_load",
     "benchmarks.agent_suggest",
+    "benchmarks.faults",
 )
 
 

@@ -57,8 +57,11 @@ def command(role: str, env: Mapping[str, str]) -> tuple[list[str], dict[str, str
     if role == "gateway":
         return [python, "-m", "bot"], {}
     if role == "actions":
+        # The action server (behind ACTION_SERVER_TOKEN) binds to ACTION_SERVER_URL's host.
         port = _port(_setting(env, "ACTION_SERVER_URL"))
-        return [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)], {"SANIC_HOST": "0.0.0.0"}
+        return [python, "-m", "actions.server", "-p", str(port)], {
+            "ACTION_SERVER_URL": f"http://0.0.0.0:{port}"
+        }
     if role == "sandbox":
         # The sandbox binds to SANDBOX_URL's host, which is the Service's name for everyone else.
         return [python, "-m", "sandbox"], {
@@ -126,7 +129,7 @@ def role_of(argv: Sequence[str]) -> str | None:
     for index, arg in enumerate(argv[:-1]):
         if arg == "-m":
             module = argv[index + 1]
-            return {"bot": "gateway", "rasa_sdk": "actions", "sandbox": "sandbox"}.get(module)
+            return {"bot": "gateway", "actions.server": "actions", "sandbox": "sandbox"}.get(module)
     if "run" in argv and any(Path(arg).name == "rasa" for arg in argv):
         return "rasa"
     return None

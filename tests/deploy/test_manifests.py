@@ -532,11 +532,17 @@ def test_container_entry_point_starts_what_the_stack_starts(tmp_path: Path) -> N
         "STATE_DIR": str(tmp_path),
     }
     gateway, _ = container.command("gateway", env)
-    actions, _ = container.command("actions", env)
+    actions, actions_env = container.command("actions", env)
     sandbox, sandbox_env = container.command("sandbox", env)
     rasa, rasa_env = container.command("rasa", env)
     assert gateway[1:] == ["-m", "bot"]
-    assert actions[1:] == ["-m", "rasa_sdk", "--actions", "actions", "-p", "5055"]
+    assert actions[1:] == [
+        "-m",
+        "actions.server",
+        "-p",
+        "5055",
+    ]  # behind ACTION_SERVER_TOKEN, as the stack runs it
+    assert actions_env == {"ACTION_SERVER_URL": "http://0.0.0.0:5055"}
     assert sandbox_env == {"SANDBOX_URL": "http://0.0.0.0:8100"}
     assert rasa[:2] == ["rasa", "run"] and rasa[rasa.index("--port") + 1] == "5005"
     assert rasa[rasa.index("--interface") + 1] == "0.0.0.0"

@@ -44,10 +44,14 @@ def test_model_hash_covers_the_rasa_components_but_not_their_bytecode(tmp_path: 
 
 
 def test_endpoints_use_redis_only_when_configured(tmp_path: Path) -> None:
+    """Conversations are durable by default (SQLite in the state directory); Redis when set."""
     plain = yaml.safe_load(
         render_endpoints({"ACTION_SERVER_URL": "http://127.0.0.1:7000"}, tmp_path).read_text()
     )
-    assert plain == {"action_endpoint": {"url": "http://127.0.0.1:7000/webhook"}}
+    assert plain == {
+        "action_endpoint": {"url": "http://127.0.0.1:7000/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "conversations.db")},
+    }
     env = {"ACTION_SERVER_URL": "http://127.0.0.1:7000", "REDIS_URL": "redis://:pw@10.0.0.5:6380/2"}
     with_redis = yaml.safe_load(render_endpoints(env, tmp_path).read_text())
     assert with_redis["tracker_store"] == {
@@ -57,5 +61,6 @@ def test_endpoints_use_redis_only_when_configured(tmp_path: Path) -> None:
         "password": "pw",
         "db": 2,
         "key_prefix": "citizen",
+        "record_exp": 30 * 24 * 3600,
     }
     assert with_redis["lock_store"]["db"] == 3
