@@ -116,6 +116,8 @@ def stack(
         # The SMS gateway's credentials, made per test session: the sandbox checks the signature.
         SMS_API_KEY="stack-sms",
         SMS_API_SECRET=secrets.token_hex(16),
+        # The same account is a 12345 supervisor too (GET /api/ops/hotspots).
+        SUPERVISOR_USERS=f"{stack_agent.user}:{hash_password(stack_agent.password)}",
         **stack_alipay.env,
     )
     model = os.environ.get("STACK_MODEL")
