@@ -278,7 +278,8 @@ class ValidateAppointmentForm(PhoneValidation):
     ) -> dict[str, Any]:
         if is_interruption(tracker):
             return {}
-        for text in (*latest_entity_values(tracker, "time"), latest_text(tracker)):
+        # The whole message first: the tagger may tag only "上午" in "上午10点".
+        for text in (latest_text(tracker), *latest_entity_values(tracker, "time")):
             period, start = resolve_time(text)
             if start:
                 return changed(tracker, "appointment_time", start)

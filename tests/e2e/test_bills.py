@@ -127,8 +127,8 @@ def test_paying_with_the_number_in_the_message_or_without_one(citizen: WebCitize
     asked = citizen.say_text("我要交水费")
     assert "户号" in asked and "没有待缴" not in asked
 
-    owed = citizen.say_text("帮我把电费交了 0531880002")
-    assert "120.30" in owed and "没有待缴" not in owed
+    owed = citizen.say_text("帮我把燃气费交了 GZ20080077")
+    assert "52.80" in owed and "没有待缴" not in owed
     assert "回复“缴费”" not in owed
 
 

@@ -108,7 +108,9 @@ def test_a_clarification_is_picked_by_number(citizen: WebCitizen) -> None:
 
 
 def test_an_unknown_question_gets_an_honest_answer_and_the_human_route(citizen: WebCitizen) -> None:
-    reply = citizen.say("墓地怎么买")
+    # A city question the knowledge base has no entry for (墓地 is now covered by the
+    # bereavement guides).
+    reply = citizen.say("无人机飞行要去哪里报备")
     assert texts(reply) == UNKNOWN_TEXT
     assert "12345" in UNKNOWN_TEXT and "转人工" in UNKNOWN_TEXT
     assert kb_ids(reply) == []
