@@ -26,6 +26,9 @@ _OPENID = re.compile(
     r"(?<![A-Za-z0-9_-])(o[A-Za-z0-9_-]{3})[A-Za-z0-9_-]{6,}([A-Za-z0-9_-]{4})(?![A-Za-z0-9_-])"
 )
 _ALIPAY_USER = re.compile(r"(?<!\d)(2088)\d{8}(\d{4})(?!\d)")
+# Account numbers (utility, housing fund, cable TV): 8-14 digits, or 6-12 after a 2-4 letter
+# prefix (GZ20080077, GJJ370100001, CATV20230001). Hyphenated runs (ticket ids, dates) are left.
+_ACCOUNT = re.compile(r"(?<![0-9A-Za-z.:-])(?:[A-Z]{2,4}\d{6,12}|\d{8,14})(?![0-9A-Za-z.:-])")
 
 
 def mask_id_number(value: str) -> str:
@@ -71,6 +74,7 @@ def mask_text(text: str) -> str:
     text = _ALIPAY_USER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _OPENID.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = _ACCOUNT.sub(lambda m: mask_account(m.group(0)), text)
     return redact_secrets(text)
 
 
