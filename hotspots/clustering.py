@@ -67,6 +67,9 @@ def distances(complaints: list[Complaint], embeddings: np.ndarray, params: Clust
     apart = np.minimum(1.0, np.abs(hours[:, None] - hours[None, :]) / params.time_scale_hours)
     semantic_weight = 1.0 - params.place_weight - params.time_weight
     matrix = semantic_weight * meaning + params.place_weight * place + params.time_weight * apart
+    # Two known places with nothing in common are two incidents, however alike the words:
+    # a hotspot is one problem in one place.
+    matrix[place >= 1.0] = 1.0
     np.fill_diagonal(matrix, 0.0)
     return np.maximum(matrix, 0.0)
 
