@@ -83,11 +83,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             stack = Stack.on_free_ports(Path(state_dir), LOG_LEVEL="WARNING")
             stack.start()
             try:
-                main([*(argv or []), "--rasa-url", stack.env["RASA_URL"]])
+                main(
+                    [
+                        *(argv or []),
+                        "--rasa-url",
+                        stack.env["RASA_URL"],
+                        "--rasa-token",
+                        stack.env["RASA_AUTH_TOKEN"],
+                    ]
+                )
             finally:
                 stack.stop()
         return
-    with httpx.Client(base_url=args.rasa_url, timeout=args.timeout) as client:
+    params = {"token": args.rasa_token} if args.rasa_token else None
+    with httpx.Client(base_url=args.rasa_url, timeout=args.timeout, params=params) as client:
         status = client.get("/status")
         status.raise_for_status()
         model = status.json().get("model_file", "?")
@@ -128,6 +137,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rasa-url", help="a running Rasa server (default: start the stack for this run)")
+    parser.add_argument("--rasa-token", default="", help="that server's --auth-token, if it has one")
     parser.add_argument("--off-topic", type=Path, default=DATA_DIR / "off_topic_heldout.yml")
     parser.add_argument("--city", type=Path, default=DATA_DIR / "city_intents_heldout.yml")
     parser.add_argument("--normalize", action="store_true", help="normalize_message each text first")

@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -451,6 +452,12 @@ class Stack:
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def start(self, model: Path | None = None) -> None:
+        # Rasa's HTTP API and the action server are never open, even when the deployer set no
+        # secret: one made for this run is shared by the processes the stack starts (units
+        # written for systemd take theirs from the environment file instead).
+        for name in ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"):
+            if not self.env.get(name):
+                self.env[name] = secrets.token_urlsafe(24)
         check_scale_out(self.settings)
         model = model or ensure_model(RASA_BIN)
         started = time.monotonic()
