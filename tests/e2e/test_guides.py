@@ -40,7 +40,8 @@ def knowledge_base_ready(stack: Stack) -> None:
         },
     }
     deadline = time.monotonic() + KB_LOAD_DEADLINE_SECONDS
-    with httpx.Client(base_url=stack.env["ACTION_SERVER_URL"], timeout=30) as client:
+    token = {"token": stack.env["ACTION_SERVER_TOKEN"]}
+    with httpx.Client(base_url=stack.env["ACTION_SERVER_URL"], timeout=30, params=token) as client:
         while time.monotonic() < deadline:
             responses = client.post("/webhook", json=call).json()["responses"]
             if all(response.get("text") != KB_UNAVAILABLE_TEXT for response in responses):
