@@ -145,17 +145,20 @@ def booking(citizen: SimulatedCitizen, ledger: Ledger) -> None:
         f"帮我约{day.month}月{day.day}号{half}{spoken}点市立医院内科，我叫李明，电话{phone}"
     )
     if not confirm or "请确认预约" not in confirm:
-        with ledger.lock:
-            ledger.abandoned[
-                "booking: gave up while busy" if confirm is None else "booking: slot not free"
-            ] += 1
-        citizen.say("算了", retries=1)
+        give_up(citizen, ledger, "booking", confirm, "slot not free")
         return
     booked = citizen.say("1")
     found = BOOKING_NO.search(booked or "")
     if booked and "预约成功" in booked and found:
         with ledger.lock:
             ledger.bookings_told[phone] = found.group(1)
+
+
+def give_up(citizen: SimulatedCitizen, ledger: Ledger, form: str, reply: str | None, reason: str) -> None:
+    """Counts why a citizen abandoned a form (no answer at all counts as busy) and stops it."""
+    with ledger.lock:
+        ledger.abandoned[f"{form}: gave up while busy" if reply is None else f"{form}: {reason}"] += 1
+    citizen.say("算了", retries=1)
 
 
 def complaint(citizen: SimulatedCitizen, ledger: Ledger) -> None:
@@ -166,11 +169,7 @@ def complaint(citizen: SimulatedCitizen, ledger: Ledger) -> None:
     for message, expected in steps:
         reply = citizen.say(message)
         if not reply or expected not in reply:
-            with ledger.lock:
-                ledger.abandoned[
-                    "complaint: gave up while busy" if reply is None else "complaint: unexpected turn"
-                ] += 1
-            citizen.say("算了", retries=1)
+            give_up(citizen, ledger, "complaint", reply, "unexpected turn")
             return
     filed = citizen.say("1")
     found = TICKET_NO.search(filed or "")

@@ -355,7 +355,7 @@ def unavailable_time_text(value: str, day: DaySlots) -> str:
     if spans and not any(opens <= value < closes for opens, closes in spans):
         shown = "、".join(f"{opens.lstrip('0')}-{closes}" for opens, closes in spans)
         return f"{value}不在办理时间内，这天的办理时间是 {shown}。"
-    if day.hours and not spans:
+    if day.hours and not spans and not day.slots:
         return f"这天不办理，办理时间是 {day.hours}。"
     return f"{value}的号已经约满了。"
 
