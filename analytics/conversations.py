@@ -29,8 +29,10 @@ from scripts.stack import tracker_store_config
 
 CHANNELS = ("web", "wechat", "alipay")
 OTHER_CHANNEL = "other"
-GUIDE_PAYLOAD = "/ask_service_guide"
-"""The payload of a knowledge-base choice (`actions/guides/replies.py`, `guide_payload`)."""
+CLARIFY_TEXT = "您是想问："
+"""The text of the knowledge base's clarification (`actions/guides/replies.py`, CLARIFY_TEXT; a
+test keeps the two equal). The gateway must not import the dialogue's actions, and a life
+event's bundle offers the same guide buttons, so the text is what tells a clarification."""
 _EVENT_TYPES = ("user", "bot", "slot", "session_started")
 
 
@@ -77,11 +79,8 @@ class Turn:
 
     @property
     def clarification(self) -> tuple[str, ...] | None:
-        """The knowledge-base choices offered ("您是想问"), when the reply was a clarification."""
-        for reply in self.replies:
-            if len(reply.buttons) >= 2 and all(b.startswith(GUIDE_PAYLOAD) for b in reply.buttons):
-                return reply.buttons
-        return None
+        """The knowledge-base choices offered ("您是想问："), when the reply was a clarification."""
+        return next((r.buttons for r in self.replies if r.text == CLARIFY_TEXT and r.buttons), None)
 
     @property
     def reply_seconds(self) -> float | None:

@@ -30,7 +30,19 @@ from bot.handoff.brain import HandoffBrain
 from bot.handoff.desk import HandoffDesk
 from bot.rasa_brain import RasaBrain
 from bot.rasa_client import RasaClient
-from bot.routes import agent, agent_actions, chat, handoff, kb, ops, ops_hotspots
+from bot.routes import (
+    agent,
+    agent_actions,
+    chat,
+    handoff,
+    kb,
+    ops,
+    ops_export,
+    ops_hotspots,
+    ops_page,
+    ops_scorecard,
+    ops_unanswered,
+)
 from common.settings import Settings, load_settings
 from common.store import create_store
 from departments.registry import Departments
@@ -205,6 +217,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent.router)
     app.include_router(agent_actions.router)
     app.include_router(ops_hotspots.router)
+    app.include_router(ops_scorecard.router)
+    app.include_router(ops_unanswered.router)
+    app.include_router(ops_export.router)
+    app.include_router(ops_page.router)
     app.include_router(handoff.router)
     mount_wechat(app, brain, store, app.state.deliveries)
     mount_alipay(app, brain, store, app.state.deliveries)
