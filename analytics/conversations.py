@@ -14,6 +14,7 @@ conversation.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,6 +103,10 @@ class Conversations:
     """(sender, session) -> when its first event in the period happened."""
 
 
+_read_only: dict[Path, Engine] = {}
+_read_only_lock = threading.Lock()
+
+
 def conversations_engine(settings: Settings) -> tuple[Engine, str]:
     """The tracker store's engine, read-only where the database allows it, and its dialect."""
     config = tracker_store_config(settings)
@@ -112,8 +117,12 @@ def conversations_engine(settings: Settings) -> tuple[Engine, str]:
     path = Path(config["db"])
     if not path.exists():
         raise ConversationsUnavailable("no conversation stored yet")
-    # mode=ro: this reader can never write to or lock Rasa's database for writing.
-    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 15})
+    with _read_only_lock:
+        engine = _read_only.get(path)
+        if engine is None:
+            # mode=ro: this reader can never write to Rasa's database or hold a write lock on it.
+            url = f"sqlite:///file:{path}?mode=ro&uri=true"
+            engine = _read_only[path] = create_engine(url, connect_args={"timeout": 15})
     return engine, "sqlite"
 
 

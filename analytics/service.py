@@ -53,6 +53,8 @@ class Unanswered:
     clusters: list[Cluster]
     marked_wrong: list[BadAnswer]
     source: str
+    questions: int
+    """All collected in the period (the groups hold the newest MAX_QUESTIONS of them)."""
 
 
 def unanswered(
@@ -60,5 +62,7 @@ def unanswered(
 ) -> Unanswered:
     conversations, source = conversations_of(settings, period)
     bad = records.bad_answers(shared_engine(settings.assistant_database_url), period)
-    found = clusters(collect(conversations, bad), retriever, params or UnansweredParams())
-    return Unanswered(found, bad, source)
+    questions = collect(conversations, bad)
+    return Unanswered(
+        clusters(questions, retriever, params or UnansweredParams()), bad, source, len(questions)
+    )

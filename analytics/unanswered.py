@@ -34,6 +34,8 @@ NOT_UNDERSTOOD, UNKNOWN, OUT_OF_SCOPE = "not_understood", "unknown", "out_of_sco
 CLARIFY_DECLINED, MARKED_WRONG = "clarify_declined", "agent_marked_wrong"
 ADD_PHRASINGS, NEW_ENTRY = "add_phrasings", "new_entry"
 MAX_EXAMPLES = 5
+MAX_QUESTIONS = 2000
+"""The most recent questions grouped at most: the distance matrix grows with the square."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def collect(conversations: Conversations, bad_answers: list[BadAnswer]) -> list[
             questions.append(Question(mask_text(turn.text), reason, turn.channel, turn.at))
     for bad in bad_answers:
         questions.append(Question(mask_text(bad.text), MARKED_WRONG, "agent", bad.at, bad.suggestion_id))
-    return questions
+    return sorted(questions, key=lambda question: question.at, reverse=True)
 
 
 def group(embeddings: np.ndarray, threshold: float) -> list[list[int]]:
@@ -134,7 +136,9 @@ class Cluster:
 
 
 def clusters(questions: list[Question], retriever: Retriever, params: UnansweredParams) -> list[Cluster]:
-    """The questions grouped, biggest group first, each with what to do about it (blocking)."""
+    """The questions grouped, biggest group first, each with what to do about it (blocking);
+    `questions` newest first, as `collect` gives them, so the newest are kept past the cap."""
+    questions = questions[:MAX_QUESTIONS]
     if not questions:
         return []
     texts = [question.text for question in questions]

@@ -35,6 +35,7 @@ async def unanswered_body(request: Request, period: Any) -> dict[str, Any]:
     return {
         "period": period.as_json(),
         "source": found.source,
+        "questions": found.questions,
         "clusters": [cluster.as_json(number) for number, cluster in enumerate(found.clusters, start=1)],
         "marked_wrong": [
             {
