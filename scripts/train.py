@@ -8,12 +8,15 @@ outside the checkout, so CI's fresh clones and a second `make run` skip the minu
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +33,7 @@ MODEL_INPUTS = [
     "requirements/rasa-overrides.txt",
 ]
 MODELS_DIR = PROJECT_ROOT / "models"
+STALE_MODEL_SECONDS = 3600
 
 
 def model_cache_dir() -> Path:
@@ -74,6 +78,24 @@ def ensure_model(rasa_bin: Path) -> Path:
     cached = model_cache_dir() / model_name
     target = MODELS_DIR / model_name
     MODELS_DIR.mkdir(exist_ok=True)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    # Several stacks starting at once (test runs, benchmarks) train one model, not one each:
+    # the others wait for it and then reuse it.
+    with _exclusive(cached.with_suffix(".lock")):
+        return _ensure_locked(rasa_bin, model_name, cached, target)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _ensure_locked(rasa_bin: Path, model_name: str, cached: Path, target: Path) -> Path:
     if not cached.exists():
         started = time.monotonic()
         print(f"Training the Rasa model ({model_name}); this takes a few minutes...", flush=True)
@@ -90,7 +112,6 @@ def ensure_model(rasa_bin: Path) -> Path:
             env=rasa_environment(),
             check=True,
         )
-        cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".partial")
         shutil.copyfile(target, partial)
         partial.replace(cached)
@@ -98,9 +119,11 @@ def ensure_model(rasa_bin: Path) -> Path:
     elif not target.exists():
         shutil.copyfile(cached, target)
         print(f"Inputs unchanged: reusing the cached model {model_name}.", flush=True)
+    os.utime(target)  # in use from now on
+    # Older models go, but not one another stack started in the last hour may still be loading.
     for stale in MODELS_DIR.glob("*.tar.gz"):
-        if stale.name != model_name:
-            stale.unlink()
+        if stale.name != model_name and time.time() - stale.stat().st_mtime > STALE_MODEL_SECONDS:
+            stale.unlink(missing_ok=True)
     return target
 
 
