@@ -36,6 +36,7 @@ from bot.routes import (
     chat,
     handoff,
     kb,
+    notices,
     ops,
     ops_export,
     ops_hotspots,
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_export.router)
     app.include_router(ops_page.router)
     app.include_router(handoff.router)
+    notices.install(app, settings)
     mount_wechat(app, brain, store, app.state.deliveries)
     mount_alipay(app, brain, store, app.state.deliveries)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

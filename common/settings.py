@@ -220,6 +220,7 @@ class Settings:
     hotspots: HotspotSettings = field(default_factory=HotspotSettings)
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
     sms: SmsSettings = field(default_factory=lambda: SmsSettings())
+    notices: NoticeSettings = field(default_factory=lambda: NoticeSettings())
     # Supervisors of the 12345 centre (the audit log, /api/ops/*): `name:salt_hex:hash_hex` items.
     supervisor_users: str = field(default="", repr=False)
 
@@ -349,6 +350,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             template_id=env.text("SMS_TEMPLATE_ID", SmsSettings.template_id),
         ),
         supervisor_users=env.text("SUPERVISOR_USERS"),
+        notices=_notice_settings(env),
     )
 
 
@@ -371,3 +373,47 @@ class SmsSettings:
     api_key: str = field(default="", repr=False)
     api_secret: str = field(default="", repr=False)
     template_id: str = "SMS_VERIFY_CODE"
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    """Proactive notices (`notices/`, README "Proactive notices"): the departments' webhook
+    secret and where the sandbox posts its events, polling, quiet hours, lead times, retries,
+    rate limits and the platform templates a city applied for (`kind=template_id,...`)."""
+
+    webhook_secret: str = field(default="", repr=False)
+    webhook_url: str = ""
+    webhook_window_seconds: float = 300.0
+    poll_seconds: float = 0.0
+    quiet_hours: str = "22:00-08:00"
+    bill_days_before: int = 3
+    appointment_lead_hours: float = 24.0
+    send_interval_seconds: float = 2.0
+    bill_scan_minutes: float = 60.0
+    max_attempts: int = 5
+    retry_seconds: float = 30.0
+    user_max_per_day: int = 10
+    channel_max_per_minute: int = 600
+    wechat_templates: str = ""
+    alipay_templates: str = ""
+
+
+def _notice_settings(env: _Environment) -> NoticeSettings:
+    gateway_port = env.integer("GATEWAY_PORT", 8000)
+    return NoticeSettings(
+        webhook_secret=env.text("NOTICE_WEBHOOK_SECRET"),
+        webhook_url=env.text("NOTICE_WEBHOOK_URL", f"http://127.0.0.1:{gateway_port}/api/notices/events"),
+        webhook_window_seconds=env.number("NOTICE_WEBHOOK_WINDOW_SECONDS", 300.0),
+        poll_seconds=env.number("NOTICE_POLL_SECONDS", 0.0),
+        quiet_hours=env.text("NOTICE_QUIET_HOURS", NoticeSettings.quiet_hours),
+        bill_days_before=env.integer("NOTICE_BILL_DAYS_BEFORE", 3),
+        appointment_lead_hours=env.number("NOTICE_APPOINTMENT_LEAD_HOURS", 24.0),
+        send_interval_seconds=env.number("NOTICE_SEND_INTERVAL_SECONDS", 2.0),
+        bill_scan_minutes=env.number("NOTICE_BILL_SCAN_MINUTES", 60.0),
+        max_attempts=env.integer("NOTICE_MAX_ATTEMPTS", 5),
+        retry_seconds=env.number("NOTICE_RETRY_SECONDS", 30.0),
+        user_max_per_day=env.integer("NOTICE_USER_MAX_PER_DAY", 10),
+        channel_max_per_minute=env.integer("NOTICE_CHANNEL_MAX_PER_MINUTE", 600),
+        wechat_templates=env.text("NOTICE_WECHAT_TEMPLATES"),
+        alipay_templates=env.text("NOTICE_ALIPAY_TEMPLATES"),
+    )

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.masking import configure_logging
 from common.settings import Settings, load_settings
-from sandbox import faults
+from sandbox import events, faults
 from sandbox.database import Database
 from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, sms, traffic, utility
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for department in (population, utility, cable_tv, hrss, hpf, traffic, appointments, complaints):
         app.include_router(department.router)
     sms.install(app, settings)
+    events.install(app, settings)
     faults.install(app, settings)
     if settings.sandbox_api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=settings.sandbox_api_key)

@@ -354,6 +354,10 @@ class Stack:
                 "gateway", [str(APP_PYTHON), "-m", "bot"], f"{self.gateway_url}/health", description="gateway"
             ),
         ]
+        # Proactive notices: plans department events and sends what is due (notices/__main__.py).
+        services.append(
+            Service("notices", [str(APP_PYTHON), "-m", "notices"], description="proactive notices (sender)")
+        )
         if tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0:
             services.append(
                 Service(
@@ -367,6 +371,8 @@ class Stack:
     def prepare(self, model: Path) -> list[Service]:
         """Checks the configuration and writes what the processes read (Rasa's endpoints)."""
         check_scale_out(self.settings)
+        # The departments' webhooks are signed: a secret made for this run unless one is set.
+        self.env["NOTICE_WEBHOOK_SECRET"] = self.env.get("NOTICE_WEBHOOK_SECRET") or secrets.token_urlsafe(24)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         endpoints = render_endpoints(self.env, self.state_dir)
         return self._services(model, endpoints)

@@ -21,7 +21,13 @@ SUCCESS_CODE = "10000"
 
 
 class AlipayApiError(Exception):
-    """Alipay could not be reached, refused the call, or answered with a bad signature."""
+    """Alipay could not be reached, refused the call, or answered with a bad signature.
+    `code`/`sub_code` are Alipay's when it answered (empty when it could not be reached)."""
+
+    def __init__(self, message: str, code: str = "", sub_code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.sub_code = sub_code
 
 
 class _ConfiguredAliPay(AliPay):
@@ -53,13 +59,14 @@ class AlipayApi:
         except AliPayValidationError:
             raise AlipayApiError("response signature did not verify") from None
         except AliPayException as error:
-            raise AlipayApiError(f"refused with code {error.code}") from None
+            raise AlipayApiError(f"refused with code {error.code}", str(error.code or "")) from None
         except (OSError, TimeoutError) as error:
             raise AlipayApiError(f"unreachable: {type(error).__name__}") from None
         except (ValueError, KeyError, AttributeError) as error:
             raise AlipayApiError(f"unreadable response: {type(error).__name__}") from None
         if result.get("code") != SUCCESS_CODE:
-            raise AlipayApiError(f"refused with code {result.get('code')} {result.get('sub_code', '')}")
+            code, sub_code = str(result.get("code", "")), str(result.get("sub_code", ""))
+            raise AlipayApiError(f"refused with code {code} {sub_code}", code, sub_code)
         return result
 
     async def send_text(self, user_id: str, text: str) -> None:
@@ -68,6 +75,17 @@ class AlipayApi:
             "server_api",
             api_name="alipay.open.public.message.custom.send",
             biz_content={"to_user_id": user_id, "msg_type": "text", "text": {"content": text}},
+        )
+
+    async def send_template(self, user_id: str, template_id: str, fields: dict[str, str]) -> None:
+        """A life-account template message (alipay.open.public.message.single.send) from a
+        template the city applied for; `fields` fills first, keyword1..., remark."""
+        context: dict[str, Any] = {"head_color": "#000000", "action_name": "查看详情"}
+        context.update({key: {"color": "#000000", "value": value} for key, value in fields.items()})
+        await self._call(
+            "server_api",
+            api_name="alipay.open.public.message.single.send",
+            biz_content={"to_user_id": user_id, "template": {"template_id": template_id, "context": context}},
         )
 
     async def precreate(self, out_trade_no: str, total_amount: str, subject: str) -> str:

@@ -116,12 +116,30 @@ class WeChatApi:
         )
         return _checked(response)
 
+    async def custom_send(self, openid: str, text: str) -> None:
+        """A customer-service text message (only within 48 h of the user's last message);
+        raises WeChatApiError with WeChat's errcode."""
+        payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        await self.call("/cgi-bin/message/custom/send", payload)
+
+    async def template_send(self, openid: str, template_id: str, data: dict[str, str], url: str = "") -> None:
+        """A template message (模板消息) from a template the account applied for; `data` maps
+        the template's keys (first, keyword1..., remark) to values. Raises WeChatApiError:
+        43004 the user no longer follows, 43101 the user refused, 40037 a bad template id."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if url:
+            payload["url"] = url
+        await self.call("/cgi-bin/message/template/send", payload)
+
     async def send_text(self, openid: str, text: str) -> bool:
         """A customer-service text message; failures are logged and dropped, never retried blindly
         (a POST that timed out may have been delivered, and 45015/45047 will not get better)."""
-        payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         try:
-            await self.call("/cgi-bin/message/custom/send", payload)
+            await self.custom_send(openid, text)
         except WeChatApiError as error:
             if error.errcode in UNDELIVERABLE_ERRORS:
                 logger.warning("WeChat will not take more messages for %s (%s); dropped", openid, error)

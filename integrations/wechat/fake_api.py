@@ -1,7 +1,10 @@
 """A local stand-in for WeChat's server API (api.weixin.qq.com) speaking its real protocol.
 
 Issues access tokens, refuses unknown or revoked ones with 40001, records customer-service
-messages and menus, and can answer the next calls with chosen error codes. Tests and the
+messages, template and subscription messages and menus, and can answer the next calls with
+chosen error codes. Template messages are checked as WeChat does: an unknown template id is
+40037, a user who unfollowed 43004, one who refused subscription messages 43101; a customer
+message to a user silent for over 48 hours is 45015. Tests and the
 load benchmark run it as a real HTTP server (point WECHAT_API_BASE at it).
 """
 
@@ -27,6 +30,13 @@ class FakeWeChatApi:
     menus: list[dict[str, Any]] = field(default_factory=list)
     # errcodes the next custom/send calls answer with, one per call, before behaving normally
     send_failures: list[int] = field(default_factory=list)
+    # the account's approved templates (template/send and subscribe/bizsend check them)
+    templates: set[str] = field(default_factory=set)
+    template_messages: list[dict[str, Any]] = field(default_factory=list)
+    template_failures: list[int] = field(default_factory=list)
+    unfollowed: set[str] = field(default_factory=set)
+    refusing: set[str] = field(default_factory=set)
+    silent_48h: set[str] = field(default_factory=set)
     _valid: set[str] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -39,6 +49,25 @@ class FakeWeChatApi:
         with self._changed:
             self._changed.wait_for(lambda: len(self.delivered) >= count, timeout_seconds)
             return list(self.delivered)
+
+    def templates_to(self, openid: str) -> list[dict[str, Any]]:
+        return [item for item in self.template_messages if item.get("touser") == openid]
+
+    def wait_for_templates(self, count: int, timeout_seconds: float = 30.0) -> list[dict[str, Any]]:
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.template_messages) >= count, timeout_seconds)
+            return list(self.template_messages)
+
+    def _template_error(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        if self.template_failures:
+            return {"errcode": self.template_failures.pop(0), "errmsg": "simulated failure"}
+        if message.get("template_id") not in self.templates:
+            return {"errcode": 40037, "errmsg": "invalid template_id"}
+        if message.get("touser") in self.unfollowed:
+            return {"errcode": 43004, "errmsg": "require subscribe"}
+        if message.get("touser") in self.refusing:
+            return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+        return None
 
     def texts_to(self, openid: str) -> list[str]:
         return [item["text"]["content"] for item in self.delivered if item.get("touser") == openid]
@@ -72,10 +101,33 @@ class FakeWeChatApi:
             if error:
                 return error
             message = json.loads(await request.body())
+            if message.get("touser") in self.silent_48h:
+                return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
             with self._changed:
                 self.delivered.append(message)
                 self._changed.notify_all()
             return {"errcode": 0, "errmsg": "ok"}
+
+        async def template_message(request: Request, access_token: str | None) -> dict[str, Any]:
+            error = self._token_error(access_token)
+            if error:
+                return error
+            message = json.loads(await request.body())
+            error = self._template_error(message)
+            if error:
+                return error
+            with self._changed:
+                self.template_messages.append(message)
+                self._changed.notify_all()
+            return {"errcode": 0, "errmsg": "ok", "msgid": len(self.template_messages)}
+
+        @api.post("/cgi-bin/message/template/send")
+        async def template_send(request: Request, access_token: str | None = None) -> dict[str, Any]:
+            return await template_message(request, access_token)
+
+        @api.post("/cgi-bin/message/subscribe/bizsend")
+        async def subscribe_send(request: Request, access_token: str | None = None) -> dict[str, Any]:
+            return await template_message(request, access_token)
 
         @api.post("/cgi-bin/menu/create")
         async def menu_create(request: Request, access_token: str | None = None) -> dict[str, Any]:

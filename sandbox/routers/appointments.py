@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from common.identity import id_number_problem, is_valid_phone
+from sandbox.events import publish
 from sandbox.models import Appointment, AppointmentSlot, Clinic, GovHall, Hospital, SlotTemplate
 from sandbox.routers.dependencies import db_session
 from sandbox.routers.records import (
@@ -49,6 +50,21 @@ SERVICE_NAMES = {
     "social_security_card": "社保卡",
     "housing_fund_withdrawal": "公积金提取",
     "property_registration": "不动产登记",
+}
+EVENT_FIELDS = {
+    "booking_no",
+    "status",
+    "kind",
+    "resource_id",
+    "resource_name",
+    "address",
+    "service",
+    "service_name",
+    "date",
+    "weekday",
+    "start",
+    "end",
+    "citizen_id",
 }
 WEEKDAY_NAMES = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
 _WEEKDAY_CHARS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
@@ -375,6 +391,8 @@ def book(
             created_at=timestamp(),
         )
         db.add(appointment)
+        db.flush()
+        publish(db, "appointment.booked", _event_data(db, appointment))
         db.commit()
         return _booking_out(db, appointment)
 
@@ -420,7 +438,9 @@ def cancel(booking_no: str, db: DbSession) -> BookingOut:
     if appointment.status == "booked":
         if _starts_at(appointment) <= now().replace(tzinfo=None):
             raise Problem(409, "already_started", "预约时间已过，不能取消")
-        _release(db, appointment)
+        if _release(db, appointment):
+            db.refresh(appointment)
+            publish(db, "appointment.cancelled", _event_data(db, appointment))
         db.commit()
         db.refresh(appointment)
     return _booking_out(db, appointment)
@@ -471,6 +491,9 @@ def reschedule(
         )
         db.add(new)
         db.flush()
+        db.refresh(old)
+        publish(db, "appointment.cancelled", {**_event_data(db, old), "replaced_by": new.booking_no})
+        publish(db, "appointment.booked", _event_data(db, new))
         db.execute(
             update(Appointment)
             .where(Appointment.booking_no == old.booking_no)
@@ -736,6 +759,11 @@ def _appointment(db: Session, booking_no: str) -> Appointment:
 
 def _starts_at(appointment: Appointment) -> datetime:
     return datetime.combine(date.fromisoformat(appointment.date), _clock(appointment.start))
+
+
+def _event_data(db: Session, appointment: Appointment) -> dict[str, object]:
+    """The booking as a reminder needs it; name, phone and id number stay in the system."""
+    return _booking_out(db, appointment).model_dump(include=EVENT_FIELDS)
 
 
 def _booking_out(db: Session, appointment: Appointment) -> BookingOut:

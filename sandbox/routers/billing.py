@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sandbox.events import publish
 from sandbox.models import UtilityAccount, UtilityBill, UtilityPayment
 from sandbox.routers.dependencies import db_session
 
@@ -62,6 +63,13 @@ class PaymentIn(BaseModel):
     amount: float = Field(ge=0)
     channel: str = Field(min_length=1, max_length=32)
     transaction_id: str = Field(min_length=1, max_length=64)
+
+
+class BillIn(BaseModel):
+    period: str = Field(pattern=PERIOD_PATTERN)
+    amount: float = Field(ge=0)
+    due_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    usage: float | None = None
 
 
 class PaymentOut(BaseModel):
@@ -117,6 +125,19 @@ def billing_router(prefix: str, tag: str, bill_types: Sequence[str]) -> APIRoute
     @router.get("/accounts/{account_number}/bills/{period}", response_model=BillOut)
     def get_bill(account: Account, period: Period) -> UtilityBill:
         return _bill_of(account, period)
+
+    @router.post("/accounts/{account_number}/bills", status_code=201, response_model=BillOut)
+    def issue_bill(account: Account, bill: BillIn, db: DbSession) -> UtilityBill:
+        """The company's side (and the tests'): a new monthly bill, announced as `bill.issued`.
+        Issuing the same month again is 409."""
+        if any(existing.period == bill.period for existing in account.bills):
+            raise HTTPException(status_code=409, detail=_problem("already_issued", "bill already issued"))
+        record = UtilityBill(account_number=account.account_number, status="unpaid", **bill.model_dump())
+        db.add(record)
+        db.flush()
+        publish(db, "bill.issued", _bill_event(account, record))
+        db.commit()
+        return record
 
     @router.get("/accounts/{account_number}/usage", response_model=UsageOut)
     def usage(account: Account) -> UsageOut:
@@ -187,8 +208,23 @@ def _pay_once(
     )
     bill.status = "paid"
     db.add(record)
+    publish(
+        db, "bill.paid", {**_bill_event(account, bill), "channel": payment.channel, "paid_at": record.paid_at}
+    )
     db.commit()
     return _receipt(record)
+
+
+def _bill_event(account: UtilityAccount, bill: UtilityBill) -> dict[str, object]:
+    return {
+        "bill_type": account.bill_type,
+        "account_number": account.account_number,
+        "holder": account.holder,
+        "period": bill.period,
+        "amount": bill.amount,
+        "due_date": bill.due_date,
+        "status": bill.status,
+    }
 
 
 def _bill_of(account: UtilityAccount, period: str) -> UtilityBill:

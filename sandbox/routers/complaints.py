@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from common.identity import is_valid_phone
+from sandbox.events import publish
 from sandbox.models import Citizen, ComplaintCategory, ComplaintEvent, ComplaintTicket
 from sandbox.routers.dependencies import db_session
 from sandbox.routers.records import (
@@ -148,6 +149,7 @@ def create_ticket(
         )
         ticket.history.append(ComplaintEvent(at=ticket.created_at, status=ACCEPTED, note=None))
         db.add(ticket)
+        publish(db, "ticket.created", _event_data(ticket, ACCEPTED, None, ticket.created_at))
         db.commit()
         return _ticket_out(db, ticket)
 
@@ -240,7 +242,9 @@ def change_status(ticket_id: str, change: StatusIn, db: DbSession) -> TicketOut:
     if moved.rowcount != 1:
         db.rollback()
         raise Problem(409, "conflict", "工单状态刚刚变化，请刷新后再试")
-    db.add(ComplaintEvent(ticket_id=ticket_id, at=timestamp(), status=change.status, note=change.note))
+    at = timestamp()
+    db.add(ComplaintEvent(ticket_id=ticket_id, at=at, status=change.status, note=change.note))
+    publish(db, "ticket.status_changed", _event_data(ticket, change.status, change.note, at))
     db.commit()
     db.refresh(ticket)
     return _ticket_out(db, ticket)
@@ -283,6 +287,19 @@ def rate(
     db.commit()
     db.refresh(ticket)
     return _ticket_out(db, ticket)
+
+
+def _event_data(ticket: ComplaintTicket, status: str, note: str | None, at: str) -> dict[str, object]:
+    """What the assistant needs to tell the complainant; no contact details leave the system."""
+    return {
+        "ticket_id": ticket.ticket_id,
+        "status": status,
+        "note": note,
+        "department": ticket.department,
+        "title": ticket.title,
+        "holder": ticket.holder,
+        "at": at,
+    }
 
 
 def _next_number(db: Session, day: str) -> int:

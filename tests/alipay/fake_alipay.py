@@ -58,6 +58,9 @@ class FakeAlipay:
     def __init__(self, app_id: str, app_public_key: rsa.RSAPublicKey, alipay_key: rsa.RSAPrivateKey) -> None:
         self.app_id = app_id
         self.custom_sends: list[dict[str, Any]] = []
+        self.template_sends: list[dict[str, Any]] = []
+        self.templates: set[str] = set()
+        self.unfollowed: set[str] = set()
         self.precreates: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self._app_public_key = app_public_key
@@ -84,6 +87,8 @@ class FakeAlipay:
         if method == "alipay.open.public.message.custom.send":
             self.custom_sends.append(biz)
             result: dict[str, Any] = {"code": "10000", "msg": "Success"}
+        elif method == "alipay.open.public.message.single.send":
+            result = self._single_send(biz)
         elif method == "alipay.trade.precreate":
             self.precreates.append({**biz, "notify_url": params.get("notify_url", "")})
             result = {
@@ -97,6 +102,16 @@ class FakeAlipay:
         inner = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
         body = f'{{"{response_type}":{inner},"sign":"{sign(inner, self._alipay_key)}"}}'
         return Response(body.encode("utf-8"), media_type="application/json; charset=utf-8")
+
+    def _single_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """The life account's template message: the template must be approved, the user following."""
+        template = biz.get("template") or {}
+        if template.get("template_id") not in self.templates:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "TEMPLATE_NOT_EXIST"}
+        if biz.get("to_user_id") in self.unfollowed:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "USER_UNFOLLOWED"}
+        self.template_sends.append(biz)
+        return {"code": "10000", "msg": "Success", "msg_id": str(len(self.template_sends))}
 
 
 class AlipaySimulator:

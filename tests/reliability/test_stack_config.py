@@ -167,7 +167,7 @@ def test_supervisord_config_restarts_each_process_as_a_group(tmp_path: Path) -> 
     programs = [
         section.removeprefix("program:") for section in config.sections() if section.startswith("program:")
     ]
-    assert programs == ["sandbox", "actions", "rasa", "gateway", "retention"]
+    assert programs == ["sandbox", "actions", "rasa", "gateway", "notices", "retention"]
     for name in programs:
         section = config[f"program:{name}"]
         assert section["autorestart"] == "true" and int(section["startretries"]) >= 10
@@ -184,6 +184,7 @@ def test_systemd_units_mirror_the_supervised_processes(tmp_path: Path) -> None:
     assert names == [
         "citizen-assistant-actions.service",
         "citizen-assistant-gateway.service",
+        "citizen-assistant-notices.service",
         "citizen-assistant-rasa.service",
         "citizen-assistant-retention.service",
         "citizen-assistant-sandbox.service",
@@ -237,7 +238,7 @@ def test_systemd_command_line_and_verify(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert len(list(out.glob("*.service"))) == 5
+    assert len(list(out.glob("*.service"))) == 6
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         return
