@@ -96,6 +96,8 @@ def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
 
 
 async def run(settings: Settings) -> None:
+    # Every job run is logged at INFO by APScheduler; a round that sends something logs itself.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     senders = Senders.from_settings(settings)
     _state["worker"] = build_worker(settings, senders)
     store = SQLAlchemyJobStore(engine=shared_engine(settings.assistant_database_url), tablename=JOBS_TABLE)

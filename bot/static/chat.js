@@ -134,7 +134,20 @@
     send(text);
   });
 
+  // Proactive notices (a bill coming due, a ticket's progress...) that arrived while the page was
+  // closed: each is shown once, when the citizen comes back.
+  async function showNotices() {
+    try {
+      const response = await fetch("/api/chat/notices?sender=" + encodeURIComponent(sender));
+      const body = await response.json();
+      (body.notices || []).forEach(function (notice) { bubble(notice.text, "bot system notice"); });
+    } catch (error) {
+      // notices are a courtesy; the chat works without them
+    }
+  }
+
   async function start() {
+    await showNotices();
     try {
       const response = await fetch("/api/chat/updates?sender=" + encodeURIComponent(sender) + "&after=-1");
       const body = await response.json();
