@@ -22,7 +22,7 @@ from integrations.alipay.config import load_alipay_config
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.config import WeChatConfig
 from integrations.wechat.fake_api import FakeWeChatApi
-from notices.departments import LinkedChannels, build
+from notices.departments import EventFeed, LinkedChannels, build
 from notices.events import Event
 from notices.outbox import NoticeStore
 from notices.planning import Planner
@@ -125,7 +125,7 @@ async def make_pipeline(
     database = f"sqlite:///{tmp_path / 'assistant.db'}"
     clients: list[httpx.AsyncClient] = []
 
-    def make(**overrides: object) -> Pipeline:
+    def make(feed: EventFeed | None = None, **overrides: object) -> Pipeline:
         http = httpx.AsyncClient(timeout=5)
         clients.append(http)
         config = WeChatConfig(app_id=wechat.app_id, app_secret=wechat.app_secret, api_base=wechat_url)
@@ -152,7 +152,7 @@ async def make_pipeline(
             appointment_lead_hours=notice_settings.appointment_lead_hours,
             clock=clock,
         )
-        worker = Worker(store, subscriptions, planner, senders, notice_settings, clock=clock)
+        worker = Worker(store, subscriptions, planner, senders, notice_settings, feed, clock)
         return Pipeline(worker, store, subscriptions, wechat, alipay, clock)
 
     yield make
