@@ -81,10 +81,11 @@ class AgentAuth:
     cookie_secure: bool = False
 
     @classmethod
-    def from_settings(cls, settings: AgentSettings) -> AgentAuth:
+    def from_settings(cls, settings: AgentSettings, supervisor_users: str = "") -> AgentAuth:
+        """Supervisors (SUPERVISOR_USERS) log in the same way; they need not be agents too."""
         secret = settings.session_secret
         return cls(
-            users=parse_users(settings.users),
+            users={**parse_users(supervisor_users), **parse_users(settings.users)},
             secret=secret.encode("utf-8") if secret else secrets.token_bytes(32),
             session_seconds=int(settings.session_hours * 3600),
             cookie_secure=settings.cookie_secure,
@@ -92,7 +93,8 @@ class AgentAuth:
 
     @classmethod
     def from_env(cls) -> AgentAuth:
-        return cls.from_settings(load_settings().agents)
+        settings = load_settings()
+        return cls.from_settings(settings.agents, settings.supervisor_users)
 
     @property
     def enabled(self) -> bool:

@@ -203,7 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     # One set of department clients (and circuit breakers) for the console and payments alike.
     app.state.departments = Departments(settings.department_settings)
-    app.state.agent_auth = AgentAuth.from_settings(settings.agents)
+    app.state.agent_auth = AgentAuth.from_settings(settings.agents, settings.supervisor_users)
     app.state.deliveries = Deliveries()
     brain: Brain = RasaBrain(rasa, store)
     if app.state.agent_auth.enabled:

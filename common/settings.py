@@ -80,11 +80,17 @@ class DepartmentSettings:
     read_retries: int = 1
     breaker_failures: int = 5
     breaker_reset_seconds: float = 30.0
-    # Sent as `Authorization: Bearer KEY` to every department API (DEPARTMENT_API_KEY).
+    # Sent as `Authorization: Bearer KEY` to every department API (DEPARTMENT_API_KEY)...
     api_key: str = field(default="", repr=False)
+    # ...unless the department has its own credential, `<KEY>_API_TOKEN` (WATER_API_TOKEN...):
+    # one leaked credential then opens one department, not all of them.
+    api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def url_for(self, key: str) -> str:
         return self.urls.get(key.lower(), self.default_url)
+
+    def credential_for(self, key: str) -> str:
+        return self.api_tokens.get(key.lower(), self.api_key)
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             breaker_failures=env.integer("DEPARTMENT_BREAKER_FAILURES", 5),
             breaker_reset_seconds=env.number("DEPARTMENT_BREAKER_RESET_SECONDS", 30.0),
             api_key=env.text("DEPARTMENT_API_KEY"),
+            api_tokens=env.suffixed("_API_TOKEN"),
         ),
         forms=FormSettings(
             booking_days_ahead=env.integer("FORM_BOOKING_DAYS_AHEAD", 7),

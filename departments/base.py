@@ -30,17 +30,18 @@ class ClientLimits:
     read_retries: int
     breaker_failures: int
     breaker_reset_seconds: float
-    # The credential every department call carries (DEPARTMENT_API_KEY), as a bearer token.
+    # The credential this department's calls carry, as a bearer token: `<KEY>_API_TOKEN`, else
+    # DEPARTMENT_API_KEY.
     api_key: str = field(default="", repr=False)
 
     @classmethod
-    def from_settings(cls, settings: DepartmentSettings) -> ClientLimits:
+    def from_settings(cls, settings: DepartmentSettings, department_key: str = "") -> ClientLimits:
         return cls(
             timeout_seconds=settings.timeout_seconds,
             read_retries=settings.read_retries,
             breaker_failures=settings.breaker_failures,
             breaker_reset_seconds=settings.breaker_reset_seconds,
-            api_key=getattr(settings, "api_key", ""),
+            api_key=settings.credential_for(department_key),
         )
 
     def headers(self) -> dict[str, str]:

@@ -44,7 +44,8 @@ def bill_line(bill: Bill, unit: str, today: date) -> str:
 
 def utility_reply(account: UtilityAccount, period: str | None, today: date) -> str:
     """The requested month's bill, or the latest one with a note when that month has none yet."""
-    header = f"{BILL_TYPES[account.bill_type].name}（户号 {mask_account(account.account_number)}，{account.provider}）"
+    row = BILL_TYPES[account.bill_type]
+    header = f"{row.name}（{row.account_word} {mask_account(account.account_number)}，{account.provider}）"
     bills = {bill.period: bill for bill in account.bills}
     latest = account.bills[-1] if account.bills else None
     lines = [header]

@@ -60,6 +60,8 @@ class BillType:
     """An account number starting with this names the bill type even when the citizen did not."""
     implied_by_entity: str = ""
     """An entity that names the bill type by itself (a plate number: traffic fines)."""
+    account_word: str = "户号"
+    """What the company calls the account in a reply's header: 户号, or 账号 (cable TV)."""
 
     def normalise(self, value: str) -> str:
         """The typed value as the department stores it: full-width or spoken digits, spaces
@@ -101,6 +103,7 @@ def _billed(
     hint: str,
     pattern: str = _UTILITY_ACCOUNT,
     account_prefix: str = "",
+    account_word: str = "户号",
 ) -> BillType:
     return BillType(
         id=bill_type,
@@ -115,6 +118,7 @@ def _billed(
         payable_online=True,
         pay_hint=UTILITY_PAY_HINT,
         account_prefix=account_prefix,
+        account_word=account_word,
     )
 
 
@@ -152,6 +156,7 @@ BILL_TYPE_TABLE: tuple[BillType, ...] = (
         "在有线电视缴费单或机顶盒背面能找到，如 CATV20230001",
         pattern=r"^CATV\d{6,10}$",
         account_prefix="CATV",
+        account_word="账号",
     ),
     BillType(
         id="social_security",

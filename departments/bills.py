@@ -36,9 +36,10 @@ async def _billed(row: BillType, identifier: str, registry: Departments) -> Bill
     if account.bill_type != row.id:
         other = BILL_TYPES.get(account.bill_type)
         other_name = other.name if other else account.bill_type
+        other_word = other.account_word if other else row.account_word
         raise WrongAccount(
-            f"户号 {row.shown(identifier)} 是{other_name}户号，"
-            f"不是{row.name}户号。请发{row.identifier_name}。"
+            f"{row.shown(identifier)} 是{other_name}{other_word}，"
+            f"不是{row.name}{row.account_word}。请发{row.identifier_name}。"
         )
     return account
 

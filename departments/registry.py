@@ -35,7 +35,6 @@ SMS = DepartmentSpec("sms", "短信平台", SmsClient)
 class Departments:
     def __init__(self, settings: DepartmentSettings) -> None:
         self._settings = settings
-        self._limits = ClientLimits.from_settings(settings)
         self._clients: dict[str, DepartmentClient] = {}
         self._lock = threading.Lock()
 
@@ -48,7 +47,8 @@ class Departments:
         with self._lock:
             client = self._clients.get(spec.key)
             if client is None:
-                client = spec.client(self._settings.url_for(spec.key), self._limits, spec.name)
+                limits = ClientLimits.from_settings(self._settings, spec.key)
+                client = spec.client(self._settings.url_for(spec.key), limits, spec.name)
                 self._clients[spec.key] = client
         if not isinstance(client, expected):
             raise TypeError(f"department {spec.key} is served by {type(client).__name__}")

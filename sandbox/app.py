@@ -1,8 +1,10 @@
 """The department sandbox: one FastAPI app, one router per department.
 
 It serves whole citizen records (id numbers, phones, bills), so with SANDBOX_API_KEY set every
-route but /health and the API docs needs that key, as `Authorization: Bearer KEY` (what the
-department clients send from DEPARTMENT_API_KEY) or `X-Api-Key: KEY`; 401 JSON otherwise.
+route but /health and the API docs needs a key, as `Authorization: Bearer KEY` (what the
+department clients send) or `X-Api-Key: KEY`; 401 JSON otherwise. SANDBOX_API_KEY opens every
+department; a department's own `<KEY>_API_TOKEN` (WATER_API_TOKEN...) opens only that
+department's routes, as a real department would check only its own credential.
 """
 
 from __future__ import annotations
@@ -23,6 +25,21 @@ from sandbox.database import Database
 from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, sms, traffic, utility
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+# Where a department's routes live when its key does not name them (`/<key>/v1` otherwise).
+ROUTE_PREFIXES = {
+    "water": "/utility/v1",
+    "electricity": "/utility/v1",
+    "gas": "/utility/v1",
+    "cable_tv": "/cable-tv/v1",
+}
+
+
+def department_tokens(settings: Settings) -> list[tuple[str, bytes]]:
+    """(route prefix, token) for every department with its own credential."""
+    return [
+        (ROUTE_PREFIXES.get(key, f"/{key}/v1") + "/", token.encode("utf-8"))
+        for key, token in settings.department_settings.api_tokens.items()
+    ]
 
 
 def presented_key(scope: Scope) -> str:
@@ -38,16 +55,27 @@ def presented_key(scope: Scope) -> str:
 class ApiKeyMiddleware:
     """Pure ASGI, outermost: no route (and no armed fault) runs for a caller without the key."""
 
-    def __init__(self, app: ASGIApp, api_key: str) -> None:
+    def __init__(self, app: ASGIApp, api_key: str, tokens: list[tuple[str, bytes]] | None = None) -> None:
         self.app = app
         self._key = api_key.encode("utf-8")
+        self._tokens = tokens or []
+
+    def _allowed(self, path: str, presented: bytes) -> bool:
+        if not presented:
+            return False
+        if hmac.compare_digest(presented, self._key):
+            return True
+        return any(
+            path.startswith(prefix) and hmac.compare_digest(presented, token)
+            for prefix, token in self._tokens
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        presented = presented_key(scope).encode("utf-8")
-        if presented and hmac.compare_digest(presented, self._key):
+        if self._allowed(path, presented_key(scope).encode("utf-8")):
             await self.app(scope, receive, send)
             return
         refusal = JSONResponse({"error": "unauthorized", "message": "缺少或错误的部门接口密钥。"}, 401)
@@ -73,7 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     events.install(app, settings)
     faults.install(app, settings)
     if settings.sandbox_api_key:
-        app.add_middleware(ApiKeyMiddleware, api_key=settings.sandbox_api_key)
+        app.add_middleware(
+            ApiKeyMiddleware, api_key=settings.sandbox_api_key, tokens=department_tokens(settings)
+        )
 
     @app.get("/health")
     def health() -> dict[str, str]:

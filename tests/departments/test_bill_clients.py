@@ -6,10 +6,12 @@ import httpx
 import pytest
 
 from departments.base import DepartmentUnavailable, RecordNotFound
+from departments.bills import WrongAccount, fetch_record
 from departments.cable_tv import CableTvClient
 from departments.housing_fund import HousingFundClient
 from departments.hrss import HrssClient
 from departments.population import PopulationClient
+from departments.registry import Departments
 from departments.traffic import TrafficClient
 from departments.utility import UtilityClient
 from tests.departments.conftest import LIMITS
@@ -100,3 +102,11 @@ async def test_each_company_knows_only_its_own_accounts(sandbox_url: str) -> Non
         await CableTvClient(sandbox_url, LIMITS).get_account("3100012345")
     with pytest.raises(RecordNotFound):
         await UtilityClient(sandbox_url, LIMITS, "供水公司").get_account("CATV20230002")
+
+
+async def test_an_account_of_another_bill_type_is_named_for_what_it_is(
+    departments_on_sandbox: Departments,
+) -> None:
+    with pytest.raises(WrongAccount) as wrong:
+        await fetch_record("water", "0531880001", departments_on_sandbox)
+    assert str(wrong.value) == "053***0001 是电费户号，不是水费户号。请发水费户号。"

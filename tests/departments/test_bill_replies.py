@@ -40,6 +40,20 @@ def test_latest_unpaid_bill_shows_amount_status_due_date_and_how_to_pay() -> Non
     assert "回复“缴费”" in reply
 
 
+def test_each_company_calls_its_account_by_its_own_word() -> None:
+    cable = UtilityAccount(
+        account_number="CATV20230001",
+        bill_type="cable_tv",
+        holder="C001",
+        provider="示例市广电网络",
+        address="环翠区文化中路88号3单元502",
+        usage_unit="",
+        bills=[Bill("2026-10", 26.0, "unpaid", "2026-11-25", None)],
+    )
+    assert utility_reply(cable, None, TODAY).splitlines()[0].startswith("有线电视费（账号 ")
+    assert utility_reply(WATER, None, TODAY).splitlines()[0].startswith("水费（户号 ")
+
+
 def test_a_month_without_a_bill_says_so_and_shows_the_latest() -> None:
     reply = utility_reply(WATER, "2026-11", TODAY)
     assert "还没有出" in reply and "86.40元" in reply

@@ -79,3 +79,18 @@ def test_hotspots_for_a_supervisor_only(gateway: TestClient, sandbox_url: str) -
     assert isinstance(smoke["heat"], float) and isinstance(smoke["id"], str) and smoke["title"]
     assert [hotspot["heat"] for hotspot in hotspots] == sorted((h["heat"] for h in hotspots), reverse=True)
     assert gateway.get("/api/ops/hotspots", params={"days": 0}).status_code == 422
+
+
+def test_a_supervisor_need_not_be_an_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str
+) -> None:
+    monkeypatch.setenv("KB_PRELOAD", "0")
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("AGENT_USERS", f"li:{agent_auth.hash_password(PASSWORD)}")
+    monkeypatch.setenv("SUPERVISOR_USERS", f"zhao:{agent_auth.hash_password(PASSWORD)}")
+    with TestClient(create_app(settings_without_rasa(tmp_path, sandbox_url))) as gateway:
+        assert gateway.post("/api/agent/login", json={"user": "zhao", "password": "wrong"}).status_code == 401
+        assert (
+            gateway.post("/api/agent/login", json={"user": "zhao", "password": PASSWORD}).status_code == 200
+        )
+        assert gateway.get("/api/ops/hotspots", params={"days": 3}).status_code == 200

@@ -1,7 +1,7 @@
 """The processes behind the gateway refuse callers without their credential, over real HTTP:
 the action server (ACTION_SERVER_TOKEN, run as `python -m actions.server` exactly as deployed),
 the department sandbox (SANDBOX_API_KEY, which the department clients present from
-DEPARTMENT_API_KEY), and the sandbox's fault switches, which are off unless asked for."""
+DEPARTMENT_API_KEY, or a department's own `<KEY>_API_TOKEN`), and the sandbox's fault switches, which are off unless asked for."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from common.settings import Settings
+from common.settings import Settings, load_settings
 from departments.base import ClientLimits, DepartmentUnavailable
 from departments.population import PopulationClient
+from departments.registry import Departments
 from sandbox.app import create_app as create_sandbox_app
 from scripts.stack import PROJECT_ROOT, free_port
 from tests.servers import serve
@@ -173,3 +174,41 @@ def test_the_fault_switches_when_enabled(tmp_path: Path) -> None:
         assert http.post("/_faults/population", json={"mode": "error"}).status_code == 200
         assert http.get("/population/v1/citizens", params={"id_number": ID_NUMBER}).status_code == 500
         assert http.delete("/_faults").status_code == 204
+
+
+def test_a_department_credential_opens_only_that_department(tmp_path: Path) -> None:
+    """WATER_API_TOKEN is what the water company's client sends, and all it opens."""
+    water_token, key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    environ = {"STATE_DIR": str(tmp_path), "SANDBOX_API_KEY": key, "WATER_API_TOKEN": water_token}
+    settings = load_settings(environ)
+    assert settings.department_settings.credential_for("water") == water_token
+    with serve(create_sandbox_app(settings)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        water = {"Authorization": f"Bearer {water_token}"}
+        own = http.get("/utility/v1/accounts/3100012345", headers=water)
+        other = http.get("/population/v1/citizens", params={"id_number": ID_NUMBER}, headers=water)
+        tv = http.get("/cable-tv/v1/accounts/3100012345", headers=water)
+    assert own.status_code == 200
+    assert other.status_code == 401 and PHONE not in other.text
+    assert tv.status_code == 401
+
+
+async def test_each_department_client_sends_its_own_credential(tmp_path: Path) -> None:
+    water_token, key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    environ = {"STATE_DIR": str(tmp_path), "SANDBOX_API_KEY": key, "WATER_API_TOKEN": water_token}
+    with serve(create_sandbox_app(load_settings(environ))) as url:
+        # The water company gets its own token; every other department the shared key.
+        registry = Departments(
+            load_settings({**environ, "SANDBOX_URL": url, "DEPARTMENT_API_KEY": key}).department_settings
+        )
+        unkeyed = Departments(load_settings({**environ, "SANDBOX_URL": url}).department_settings)
+        try:
+            water = await registry.billing("water").get_account("3100012345")
+            citizen = await registry.population.find_by_id_number(ID_NUMBER)
+            assert water.account_number == "3100012345" and citizen is not None
+            # Without DEPARTMENT_API_KEY only the water company still answers.
+            assert (await unkeyed.billing("water").get_account("3100012345")).account_number == "3100012345"
+            with pytest.raises(DepartmentUnavailable):
+                await unkeyed.population.find_by_id_number(ID_NUMBER)
+        finally:
+            await registry.aclose()
+            await unkeyed.aclose()
