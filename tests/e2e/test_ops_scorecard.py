@@ -12,6 +12,8 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,11 +47,12 @@ OPS_PATHS = (
 )
 
 
-def login(stack: Stack, agent: StackAgent) -> httpx.Client:
-    client = httpx.Client(base_url=stack.gateway_url, timeout=60)
-    response = client.post("/api/agent/login", json={"user": agent.user, "password": agent.password})
-    assert response.status_code == 200, response.text
-    return client
+@contextmanager
+def login(stack: Stack, agent: StackAgent) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+        response = client.post("/api/agent/login", json={"user": agent.user, "password": agent.password})
+        assert response.status_code == 200, response.text
+        yield client
 
 
 def channel(sender: str) -> str:
