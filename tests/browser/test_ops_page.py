@@ -13,11 +13,11 @@ from scripts.stack import Stack
 from tests.browser.conftest import OpenPage, fill_login, screenshot, submit_login
 from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen
-from tests.e2e.test_hotspots import report
+from tests.e2e.test_hotspots import REPORTS, report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 UNKNOWN_QUESTION = "无人机飞行要去哪里报备"
-SMOKE = ("夜市烧烤摊的油烟飘进楼里，呛得睡不着", "烧烤店每天晚上冒烟，油烟太大了")
+SMOKE = REPORTS[1:]
 
 
 def log_in(page: Page, agent: StackAgent) -> list[str]:
