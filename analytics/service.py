@@ -57,11 +57,16 @@ class Unanswered:
     """All collected in the period (the groups hold the newest MAX_QUESTIONS of them)."""
 
 
+def marked_wrong(settings: Settings, period: Period) -> list[BadAnswer]:
+    """The agents' "answered badly" verdicts alone (the export of that table needs no grouping)."""
+    return records.bad_answers(shared_engine(settings.assistant_database_url), period)
+
+
 def unanswered(
     settings: Settings, period: Period, retriever: Retriever, params: UnansweredParams | None = None
 ) -> Unanswered:
     conversations, source = conversations_of(settings, period)
-    bad = records.bad_answers(shared_engine(settings.assistant_database_url), period)
+    bad = marked_wrong(settings, period)
     questions = collect(conversations, bad)
     return Unanswered(
         clusters(questions, retriever, params or UnansweredParams()), bad, source, len(questions)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request, Response
 from bot.routes.agent import AgentDepartments, AgentRoute
 from bot.routes.ops_hotspots import HotspotDays, Supervisor, hotspot_rows
 from bot.routes.ops_scorecard import ChosenPeriod, scorecard_body
-from bot.routes.ops_unanswered import unanswered_body
+from bot.routes.ops_unanswered import marked_wrong_body, unanswered_body
 from common.time_words import CITY_TIMEZONE
 
 router = APIRouter(route_class=AgentRoute)
@@ -140,11 +140,8 @@ async def unanswered_csv(request: Request, _supervisor: Supervisor, period: Chos
 
 @router.get("/api/ops/marked-wrong.csv")
 async def marked_wrong_csv(request: Request, _supervisor: Supervisor, period: ChosenPeriod) -> Response:
-    body = await unanswered_body(request, period)
-    rows = [
-        [_city_time(row["at"]), row["agent"], row["text"], row["suggestion_id"]]
-        for row in body["marked_wrong"]
-    ]
+    found = await marked_wrong_body(request, period)
+    rows = [[_city_time(row["at"]), row["agent"], row["text"], row["suggestion_id"]] for row in found]
     return csv_response("marked-wrong", ["时间", "坐席", "来电内容", "被标错的建议"], rows)
 
 

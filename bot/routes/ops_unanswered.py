@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from analytics import service
+from analytics.period import Period
+from analytics.records import BadAnswer
 from bot.routes.agent import AgentDenied, AgentRoute
 from bot.routes.ops_hotspots import Supervisor
 from bot.routes.ops_scorecard import ChosenPeriod, read_safely
@@ -25,7 +27,18 @@ router = APIRouter(route_class=AgentRoute)
 KB_LOADING = "知识库还在加载，请稍后再试。"
 
 
-async def unanswered_body(request: Request, period: Any) -> dict[str, Any]:
+def marked_wrong_rows(bad_answers: list[BadAnswer]) -> list[dict[str, str]]:
+    return [
+        {"text": bad.text, "suggestion_id": bad.suggestion_id, "agent": bad.agent, "at": bad.at.isoformat()}
+        for bad in bad_answers
+    ]
+
+
+async def marked_wrong_body(request: Request, period: Period) -> list[dict[str, str]]:
+    return marked_wrong_rows(await read_safely(service.marked_wrong, request.app.state.settings, period))
+
+
+async def unanswered_body(request: Request, period: Period) -> dict[str, Any]:
     wait = ServiceConfig.from_env().wait_seconds
     try:
         retriever = await read_safely(shared_retriever().get, wait)
@@ -37,15 +50,7 @@ async def unanswered_body(request: Request, period: Any) -> dict[str, Any]:
         "source": found.source,
         "questions": found.questions,
         "clusters": [cluster.as_json(number) for number, cluster in enumerate(found.clusters, start=1)],
-        "marked_wrong": [
-            {
-                "text": bad.text,
-                "suggestion_id": bad.suggestion_id,
-                "agent": bad.agent,
-                "at": bad.at.isoformat(),
-            }
-            for bad in found.marked_wrong
-        ],
+        "marked_wrong": marked_wrong_rows(found.marked_wrong),
     }
 
 

@@ -152,7 +152,7 @@ function drawScorecard(data) {
     tooltip: { trigger: "axis" }, grid: { left: 96, right: 24, top: 16, bottom: 28 },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: categories.map((c) => c.name) },
-    series: [{ name: "工单", type: "bar", data: categories.map((c) => c.count), label: { show: true, position: "right" } }],
+    series: [{ name: "工单", type: "bar", barMaxWidth: 28, data: categories.map((c) => c.count), label: { show: true, position: "right" } }],
     graphic: categories.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "这段时间没有投诉工单", fill: "#5f6b7a", fontSize: 14 } }],
   }, true);
 }
