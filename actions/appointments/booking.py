@@ -20,6 +20,7 @@ from common.time_words import city_today
 from departments.appointments import Booking, BookingRequest
 from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound, idempotency_key
 from departments.registry import departments
+from notices.subscriptions import APPOINTMENT, follow_quietly
 
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，这次没有约上。请稍后再试，或拨打12345。"
@@ -95,6 +96,8 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(text=NOT_BOOKED)
             return reset
         dispatcher.utter_message(text=replies.booked_text(booking, city_today(), moving))
+        # The reminder the day before goes to this channel user (notices/).
+        await follow_quietly(tracker.sender_id, APPOINTMENT, booking.booking_no)
         return [
             *reset,
             SlotSet("appointment_last_booking", booking.booking_no),
@@ -130,6 +133,7 @@ class ActionBookAppointment(Action):
             return reset
         moving = tracker.get_slot("appointment_reschedule")
         dispatcher.utter_message(text=replies.booked_text(stored, city_today(), moving))
+        await follow_quietly(tracker.sender_id, APPOINTMENT, stored.booking_no)
         return [
             *reset,
             SlotSet("appointment_last_booking", stored.booking_no),

@@ -19,6 +19,7 @@ from departments.base import DepartmentError, DepartmentRejected, idempotency_ke
 from departments.complaints import ComplaintDraft
 from departments.registry import departments
 from hotspots.filing import merged_notice
+from notices.subscriptions import TICKET, follow_quietly
 
 logger = logging.getLogger(__name__)
 NOT_FILED = "12345工单系统繁忙，您的投诉还没有提交成功。请稍后再说一次，或直接拨打12345。"
@@ -88,6 +89,8 @@ class ActionFileComplaint(Action):
             dispatcher.utter_message(text=NOT_FILED)
             return reset
         text = replies.filed_text(ticket)
+        # Progress notices go to this channel user (notices/; on by default for the complainant).
+        await follow_quietly(tracker.sender_id, TICKET, ticket.ticket_id, citizen_id)
         # Others reported the same problem: the ticket joins their hotspot (never fails the filing).
         merged = await merged_notice(departments().complaints, ticket)
         dispatcher.utter_message(text=f"{text}\n{merged}" if merged else text)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from bot.routes.agent import Agent, AgentDepartments, AgentRoute
 from bot.routes.agent_actions import Audit
@@ -109,20 +110,21 @@ def _shown(row: NoticeDelivery) -> dict[str, Any]:
     }
 
 
-@agent_router.get("/api/agent/notices", response_model=None)
+class NoticeLookup(BaseModel):
+    phone: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=200)
+
+
+@agent_router.post("/api/agent/notices", response_model=None)
 async def agent_notices(
-    request: Request,
-    agent: Agent,
-    clients: AgentDepartments,
-    audit: Audit,
-    phone: Annotated[str, Query(max_length=20)] = "",
-    reason: Annotated[str, Query(max_length=200)] = "",
+    body: NoticeLookup, request: Request, agent: Agent, clients: AgentDepartments, audit: Audit
 ) -> dict[str, Any] | JSONResponse:
-    """The notices sent (or not) to the citizen registered with this phone, newest first; audited."""
-    phone = phone.replace(" ", "").replace("-", "")
+    """The notices sent (or not) to the citizen registered with this phone, newest first; audited.
+    A POST, so the phone stays out of URLs and access logs."""
+    phone = body.phone.replace(" ", "").replace("-", "")
     if not is_valid_phone(phone):
         return _problem(422, "invalid_phone", "请输入11位手机号。")
-    await audit.write(agent, "notices", mask_phone(phone), reason)
+    await audit.write(agent, "notices", mask_phone(phone), body.reason)
     try:
         citizen = await clients.population.find_by_phone(phone)
     except DepartmentError as error:

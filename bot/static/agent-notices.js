@@ -1,5 +1,5 @@
 "use strict";
-// The console's 提醒记录 panel: which notices the caller got (GET /api/agent/notices), newest first.
+// The console's 提醒记录 panel: which notices the caller got (POST /api/agent/notices), newest first.
 (function () {
   const form = document.getElementById("notices-form");
   const list = document.getElementById("notices-list");
@@ -21,12 +21,17 @@
     event.preventDefault();
     list.replaceChildren();
     status.textContent = "查询中…";
-    const query = new URLSearchParams({
+    const lookup = {
       phone: document.getElementById("notices-phone").value.trim(),
       reason: document.getElementById("notices-reason").value.trim(),
-    });
+    };
     try {
-      const response = await fetch("/api/agent/notices?" + query.toString(), { credentials: "same-origin" });
+      const response = await fetch("/api/agent/notices", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(lookup),
+      });
       const body = await response.json();
       if (!response.ok) {
         status.textContent = body.message || "查询失败，请稍后再试。";

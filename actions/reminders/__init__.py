@@ -1,0 +1,1 @@
+"""Subscribing to, listing and stopping proactive notices in conversation (`notices/`)."""
