@@ -4,7 +4,8 @@ An action that needs a verified citizen and has none calls `begin_verification`:
 what was asked (`verification_request`, JSON), starts `verification_form` (which asks for the
 person's id number or phone, sends a one-time code to the phone the population registry holds,
 then asks for the code), and `action_verification_done` answers the remembered request once
-the code is right. Linked WeChat/Alipay users never get here: the platform vouches for them.
+the code is right. Linked WeChat/Alipay users never get here: the platform vouches for them; an
+Alipay user may also follow the step's link to Alipay's user-info authorisation instead.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, lates
 from common.masking import mask_name
 from departments.base import DepartmentError
 from departments.identity import OwnRecords, code_in, identity, normalise_subject, own_records
+from integrations.alipay.user_auth import authorisation_link
 
 logger = logging.getLogger(__name__)
 REQUEST_SLOT = "verification_request"
@@ -34,6 +36,7 @@ NOT_A_CODE = "验证码是短信里的6位数字，请再发一次。"
 WRONG = "验证码不对，还可以再试{remaining}次。"
 VOID = "验证码错误次数太多，已作废。如需继续，请重新发身份证号或手机号获取新的验证码。"
 EXPIRED = "验证码已过期或已作废，请重新发身份证号或手机号获取新的验证码。"
+BY_ALIPAY = "也可以点这个链接，用支付宝实名信息授权验证（10分钟内有效）："
 
 
 async def verified_records(sender_id: str) -> OwnRecords | None:
@@ -54,6 +57,9 @@ async def begin_verification(
     typed (the id number of "查社保 3710...", the phone of "我的预约 139...") gets its code at
     once; else the form asks for one."""
     dispatcher.utter_message(text=WHY.format(what=what))
+    link = await authorisation_link(tracker.sender_id)
+    if link:
+        dispatcher.utter_message(text=f"{BY_ALIPAY}{link}")
     events: list[dict[str, Any]] = [
         SlotSet(REQUEST_SLOT, json.dumps(request, ensure_ascii=False)),
         SlotSet("verification_code", None),
@@ -83,6 +89,22 @@ def refuse_other_person(dispatcher: CollectingDispatcher, records: OwnRecords, w
 class ValidateVerificationForm(ValidationBase):
     def name(self) -> str:
         return "validate_verification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Nothing left to ask once the platform vouched for the user between two messages
+        (Alipay's authorisation page): the form ends and the remembered request is answered."""
+        try:
+            if await identity().verified_citizen(tracker.sender_id) is not None:
+                return []
+        except DepartmentError as error:
+            logger.warning("verification state unknown: %s", error)
+        return domain_slots
 
     async def extract_verification_subject(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

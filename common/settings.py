@@ -156,6 +156,9 @@ class AlipaySettings:
     return_url: str = ""
     timeout_seconds: str = "5"
     pay_mode: str = "precreate"
+    # User-info authorisation (auth_user): where Alipay sends the user back; empty: not offered.
+    auth_redirect_url: str = ""
+    auth_page_url: str = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm"
 
 
 @dataclass(frozen=True)
@@ -323,6 +326,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             return_url=env.text("ALIPAY_RETURN_URL"),
             timeout_seconds=env.text("ALIPAY_TIMEOUT_SECONDS", "5"),
             pay_mode=env.text("ALIPAY_PAY_MODE", "precreate").lower(),
+            auth_redirect_url=env.text("ALIPAY_AUTH_REDIRECT_URL"),
+            auth_page_url=env.text("ALIPAY_AUTH_PAGE_URL", AlipaySettings.auth_page_url),
         ),
         knowledge_base=KnowledgeBaseSettings(values=env.prefixed("KB_")),
         gateway_workers=env.integer("GATEWAY_WORKERS", 1),

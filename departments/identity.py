@@ -2,6 +2,7 @@
 
 - Anonymous: guides, FAQ, and what a payment app shows anyone with a utility account number.
 - Verified: a WeChat/Alipay user the city links to a citizen (the platform vouches for them),
+  an Alipay user who agreed to share their certified identity (`integrations/alipay/user_auth.py`),
   or a channel user who typed the one-time code sent by SMS to the phone the population
   registry holds for the citizen they named. A verification lasts VERIFICATION_HOURS per
   channel user (sender id) and is kept in the assistant's database (`assistant_verifications`).
@@ -241,6 +242,14 @@ class Identity:
                 self.store._verify, sender_id, result.citizen_id, "sms", now, self.settings.verification_hours
             )
         return result
+
+    async def vouch(self, sender_id: str, citizen_id: str, method: str) -> None:
+        """A platform vouched for this channel user (Alipay's user-info authorisation): verified
+        as the citizen for the same bounded time as after an SMS code."""
+        now = datetime.now(UTC)
+        await self.store._run(
+            self.store._verify, sender_id, citizen_id, method, now, self.settings.verification_hours
+        )
 
     async def forget(self, sender_id: str) -> None:
         await self.store._run(self.store._forget, sender_id)

@@ -63,6 +63,8 @@ def stack_alipay() -> Iterator[AlipayPlatform]:
             "ALIPAY_PUBLIC_KEY": public_pem(alipay_key),
             "ALIPAY_GATEWAY_URL": f"{url}/gateway.do",
             "ALIPAY_NOTIFY_URL": "https://city.example.cn/alipay",
+            # User-info authorisation offered: Alipay users get its link in the verification step.
+            "ALIPAY_AUTH_REDIRECT_URL": "https://city.example.cn/alipay/auth",
         }
         yield AlipayPlatform(fake, AlipaySimulator(STACK_ALIPAY_APP_ID, alipay_key), env)
 

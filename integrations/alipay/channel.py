@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from bot.brain import Brain
 from bot.delivery import Deliveries
 from bot.render import render_as_text
 from common.store import KeyValueStore
 from integrations.alipay.client import AlipayApi, AlipayApiError
-from integrations.alipay.config import AlipayConfig, load_alipay_config
+from integrations.alipay.config import SENDER_PREFIX, AlipayConfig, load_alipay_config
 from integrations.alipay.messages import (
     CHECK_SERVICE,
     MESSAGE_SERVICE,
@@ -30,6 +30,7 @@ from integrations.alipay.messages import (
 )
 from integrations.alipay.payments import PaymentService, build_payment_service
 from integrations.alipay.signing import signed_envelope, verify_gateway_params
+from integrations.alipay.user_auth import AuthOutcome, UserAuthorization, build_user_authorization
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ MAX_BODY_BYTES = 64 * 1024
 DEDUPE_TTL_SECONDS = 24 * 3600
 MAX_REPLY_CHARS = 2000
 NOT_CONFIGURED = "支付宝服务暂未开通，请通过微信公众号或网页咨询，也可拨打12345。"
-SENDER_PREFIX = "alipay"
 
 
 class AlipayChannel:
@@ -134,7 +134,18 @@ class AlipayChannel:
         await self._deliveries.send(sender, text)
 
 
-def create_router(channel: AlipayChannel | None) -> APIRouter:
+def auth_page(outcome: AuthOutcome) -> HTMLResponse:
+    """What the citizen's phone shows after Alipay sends them back: one plain sentence."""
+    body = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>身份验证</title></head>"
+        f'<body style="font-size:20px;padding:24px;line-height:1.6"><p>{outcome.page_text}</p></body></html>'
+    )
+    return HTMLResponse(body, status_code=200 if outcome.status == "verified" else 400)
+
+
+def create_router(channel: AlipayChannel | None, authorization: UserAuthorization | None = None) -> APIRouter:
     router = APIRouter()
 
     @router.post("/alipay", include_in_schema=False)
@@ -142,6 +153,18 @@ def create_router(channel: AlipayChannel | None) -> APIRouter:
         if channel is None:
             return PlainTextResponse(NOT_CONFIGURED, status_code=503)
         return await channel.handle(request, background)
+
+    @router.get("/alipay/auth", include_in_schema=False)
+    async def alipay_authorised(auth_code: str = "", state: str = "") -> Response:
+        """ALIPAY_AUTH_REDIRECT_URL: Alipay sends the user here after they agreed (or not)."""
+        if channel is None or authorization is None or not authorization.offered:
+            return PlainTextResponse(NOT_CONFIGURED, status_code=503)
+        outcome = await authorization.complete(auth_code[:128], state[:128])
+        if outcome.status == "verified":
+            await channel.notify(
+                outcome.sender_id, "支付宝授权验证成功。请再发一次您要查的事，比如“查社保”。"
+            )
+        return auth_page(outcome)
 
     return router
 
@@ -154,7 +177,7 @@ def mount_alipay(
 ) -> None:
     """Adds POST /alipay. Without ALIPAY_APP_ID it answers 503; a bad key stops startup."""
     config = load_alipay_config()
-    channel = None
+    channel = authorization = None
     if config is None:
         logger.info("ALIPAY_APP_ID not set: the Alipay channel is off")
     else:
@@ -169,4 +192,7 @@ def mount_alipay(
             ),
             deliveries,
         )
-    app.include_router(create_router(channel))
+        authorization = build_user_authorization(
+            config, api, getattr(app.state, "settings", None), getattr(app.state, "departments", None)
+        )
+    app.include_router(create_router(channel, authorization))

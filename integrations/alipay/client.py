@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from alipay import AliPay
@@ -50,7 +51,12 @@ class AlipayApi:
         self._config = config
         self._sdk = _ConfiguredAliPay(config)
 
-    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(
+        self,
+        method: str,
+        succeeded: Callable[[dict[str, Any]], bool] = lambda answer: answer.get("code") == SUCCESS_CODE,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         function = getattr(self._sdk, method)
         try:
             result = await asyncio.wait_for(
@@ -64,10 +70,26 @@ class AlipayApi:
             raise AlipayApiError(f"unreachable: {type(error).__name__}") from None
         except (ValueError, KeyError, AttributeError) as error:
             raise AlipayApiError(f"unreadable response: {type(error).__name__}") from None
-        if result.get("code") != SUCCESS_CODE:
+        if not succeeded(result):
             code, sub_code = str(result.get("code", "")), str(result.get("sub_code", ""))
             raise AlipayApiError(f"refused with code {code} {sub_code}", code, sub_code)
         return result
+
+    async def oauth_token(self, auth_code: str) -> tuple[str, str]:
+        """(user id, access token) for the auth_code Alipay gave the user who agreed
+        (alipay.system.oauth.token, whose success carries no `code`: only the token)."""
+        result = await self._call(
+            "server_api",
+            succeeded=lambda answer: bool(answer.get("access_token") and answer.get("user_id")),
+            api_name="alipay.system.oauth.token",
+            grant_type="authorization_code",
+            code=auth_code,
+        )
+        return str(result["user_id"]), str(result["access_token"])
+
+    async def user_info(self, access_token: str) -> dict[str, Any]:
+        """The user's shared information (alipay.user.info.share): `cert_no` with `is_certified`."""
+        return await self._call("server_api", api_name="alipay.user.info.share", auth_token=access_token)
 
     async def send_text(self, user_id: str, text: str) -> None:
         """A life-account customer message (alipay.open.public.message.custom.send)."""

@@ -26,6 +26,10 @@ _BARE_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{64,}$")
 PayMode = Literal["precreate", "wap"]
 
 
+# A life-account user's sender id is "alipay:<user id>".
+SENDER_PREFIX = "alipay"
+
+
 class AlipayConfigError(ValueError):
     """A setting that makes the Alipay channel unusable; the message names the variable."""
 
@@ -40,6 +44,8 @@ class AlipayConfig:
     return_url: str = ""
     timeout_seconds: float = 5.0
     pay_mode: PayMode = "precreate"
+    auth_redirect_url: str = ""
+    auth_page_url: str = ""
 
     @property
     def app_private_key_pem(self) -> str:
@@ -159,4 +165,6 @@ def load_alipay_config(settings: AlipaySettings | None = None) -> AlipayConfig |
         return_url=settings.return_url,
         timeout_seconds=_timeout(settings.timeout_seconds),
         pay_mode=_pay_mode(settings.pay_mode),
+        auth_redirect_url=settings.auth_redirect_url,
+        auth_page_url=settings.auth_page_url,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -62,11 +63,47 @@ class FakeAlipay:
         self.templates: set[str] = set()
         self.unfollowed: set[str] = set()
         self.precreates: list[dict[str, Any]] = []
+        # User-info authorisation: the id number each user has certified, the auth codes Alipay
+        # handed out after a user agreed, and the access tokens traded for them.
+        self.certified: dict[str, str] = {}
+        self._auth_codes: dict[str, str] = {}
+        self._access_tokens: dict[str, str] = {}
         self.bad_signatures = 0
         self._app_public_key = app_public_key
         self._alipay_key = alipay_key
         self.app = FastAPI()
         self.app.add_api_route("/gateway.do", self._gateway, methods=["GET", "POST"])
+
+    def issue_auth_code(self, user_id: str) -> str:
+        """What Alipay appends to the redirect URL once `user_id` agreed on the authorisation page."""
+        code = secrets.token_hex(16)
+        self._auth_codes[code] = user_id
+        return code
+
+    def _oauth_token(self, params: dict[str, str]) -> dict[str, Any]:
+        user_id = self._auth_codes.pop(params.get("code", ""), None)
+        if params.get("grant_type") != "authorization_code" or user_id is None:
+            return {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.code-invalid"}
+        token = secrets.token_hex(16)
+        self._access_tokens[token] = user_id
+        return {"user_id": user_id, "access_token": token, "expires_in": 1296000, "re_expires_in": 2592000}
+
+    def _user_info(self, params: dict[str, str]) -> dict[str, Any]:
+        user_id = self._access_tokens.get(params.get("auth_token", ""))
+        if user_id is None:
+            return {
+                "code": "20001",
+                "msg": "Insufficient Token Permissions",
+                "sub_code": "aop.invalid-auth-token",
+            }
+        cert_no = self.certified.get(user_id, "")
+        info = {
+            "code": "10000",
+            "msg": "Success",
+            "user_id": user_id,
+            "is_certified": "T" if cert_no else "F",
+        }
+        return {**info, "cert_no": cert_no, "cert_type": "0"} if cert_no else info
 
     def texts_to(self, user_id: str) -> list[str]:
         return [call["text"]["content"] for call in self.custom_sends if call["to_user_id"] == user_id]
@@ -89,6 +126,10 @@ class FakeAlipay:
             result: dict[str, Any] = {"code": "10000", "msg": "Success"}
         elif method == "alipay.open.public.message.single.send":
             result = self._single_send(biz)
+        elif method == "alipay.system.oauth.token":
+            result = self._oauth_token(params)
+        elif method == "alipay.user.info.share":
+            result = self._user_info(params)
         elif method == "alipay.trade.precreate":
             self.precreates.append({**biz, "notify_url": params.get("notify_url", "")})
             result = {

@@ -23,7 +23,7 @@ DEMO_USER = "2088000000000001"
 
 @pytest.fixture
 def gateway_url(stack: Stack, alipay_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL"):
+    for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY"):
         monkeypatch.setenv(name, stack.env[name])
     with serve(create_app()) as url:
         yield url
@@ -94,7 +94,7 @@ def test_bill_paid_through_the_conversation(stack: Stack, stack_alipay: AlipayPl
     assert notify(simulator.payment_notification(order["out_trade_no"], "120.30")) == "success"
     assert notify(simulator.payment_notification(order["out_trade_no"], "120.30")) == "success"
 
-    bills = httpx.get(f"{stack.env['SANDBOX_URL']}/utility/v1/accounts/0531880002/bills/2026-10").json()
+    bills = stack.sandbox_client().get("/utility/v1/accounts/0531880002/bills/2026-10").json()
     assert bills["status"] == "paid"
     deadline = time.monotonic() + 30
     while not any("缴费成功" in text for text in fake.texts_to(user)) and time.monotonic() < deadline:
