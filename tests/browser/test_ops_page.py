@@ -46,8 +46,12 @@ def test_supervisor_reads_every_view(open_page: OpenPage, stack: Stack, stack_ag
         f"/api/ops/scorecard?from={page.input_value('#from')}&to={page.input_value('#to')}"
     ).json()
     expect(page.locator(".kpi .kpi-value").first).to_have_text(str(card["channels"]["all"]["conversations"]))
-    expect(page.locator("#channels-table tbody tr").first.locator("td").nth(1)).to_have_text(
-        str(card["channels"]["all"]["conversations"])
+    first_row = page.locator("#channels-table tbody tr").first.locator("td")
+    expect(first_row).to_have_text(
+        [
+            "会话数",
+            *(str(card["channels"][name]["conversations"]) for name in ("web", "wechat", "alipay", "all")),
+        ]
     )
     expect(page.locator("#chart-trend canvas")).to_have_count(1)
     expect(page.locator("#chart-categories canvas")).to_have_count(1)
