@@ -31,7 +31,7 @@ from tests.e2e.test_hotspots import report
 
 pytestmark = pytest.mark.e2e
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-TICKET = re.compile(r"12345-\d{8}-\d{4}")
+FILED = re.compile(r"已受理！工单号：(12345-\d{8}-\d{4})")
 PHONE = "13912345678"
 ALIPAY_USER = "2088000000007701"
 OPS_PATHS = (
@@ -63,7 +63,7 @@ def channel(sender: str) -> str:
 def counted_from_the_store(stack: Stack, period: Period) -> dict[str, dict[str, int]]:
     """The scorecard's figures counted straight from the stored rows, with none of its code:
     sessions, citizen messages, replies marked as fallbacks, clarification texts and the
-    choice taken, tickets the citizen was told were accepted, handoffs by reason."""
+    choice taken, tickets the citizen was told were accepted, handoffs by reason, paid orders."""
     start, end = period.start.timestamp(), period.end.timestamp()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     uri = f"file:{stack.state_dir / 'conversations.db'}?mode=ro"
@@ -103,8 +103,7 @@ def counted_from_the_store(stack: Stack, period: Period) -> dict[str, dict[str, 
                     for target in (figures, all_figures):
                         target["clarifications"] += 1
                     offered = data["data"]["buttons"][0]["payload"]
-                if "已受理" in (data.get("text") or ""):
-                    tickets.update(TICKET.findall(data["text"]))
+                tickets.update(FILED.findall(data.get("text") or ""))
         for target in (figures, all_figures):
             target["conversations"] += len(sessions)
             target["tickets"] += len(tickets)
@@ -165,6 +164,7 @@ def test_the_scorecard_matches_the_stored_conversations(
             "handoffs",
             "handoffs_requested",
             "handoffs_bot_failed",
+            "payments",
         ):
             assert figures[key] == expected[name][key], (name, key, figures[key], expected[name][key])
     everything = card["channels"]["all"]
