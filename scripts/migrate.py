@@ -17,8 +17,10 @@ from common.database import create_tables, shared_engine
 from common.settings import load_settings
 from departments.bindings import BindingStore
 from integrations.alipay.orders import OrderStore
+from notices.outbox import NoticeStore
+from notices.subscriptions import SubscriptionStore
 
-STORES = (BindingStore, OrderStore, HandoffDesk, FeedbackStore)
+STORES = (BindingStore, OrderStore, HandoffDesk, FeedbackStore, NoticeStore, SubscriptionStore)
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ class ActionSubscribeNotice(Action):
     async def _bill(sender_id: str, bill_type: str) -> str:
         row = BILL_TYPES[bill_type]
         if bill_type not in REMINDABLE:
-            return f"{row.name}没有到期缴费，不需要提醒；想看可以直接说“查{row.name}”。"
+            return f"{row.name}暂时不能订阅到期提醒；想看可以直接说“查{row.name}”。"
         bound = await binding_store().all_for(sender_id)
         try:
             linked = await linked_accounts(sender_id)
