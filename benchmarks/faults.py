@@ -251,7 +251,7 @@ def run_faults(stack: Stack, gateway_workers: int, deadline: float) -> list[Faul
         results.append(result)
     # A department that hangs: every water-company call waits until the client's timeout.
     result = FaultResult("water stalls", time.monotonic())
-    with sandbox_client(stack) as sandbox:
+    with stack.sandbox_client() as sandbox:
         sandbox.post("/_faults/utility", json={"mode": "timeout", "delay_seconds": 60}).raise_for_status()
         time.sleep(STALL_SECONDS)
         sandbox.delete("/_faults").raise_for_status()
@@ -265,17 +265,10 @@ def run_faults(stack: Stack, gateway_workers: int, deadline: float) -> list[Faul
     return results
 
 
-def sandbox_client(stack: Stack) -> httpx.Client:
-    """The stack's sandbox, with the departments' key when SANDBOX_API_KEY guards it."""
-    key = stack.settings.sandbox_api_key
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10, headers=headers)
-
-
 def reconcile(stack: Stack, ledger: Ledger) -> dict[str, dict[str, int]]:
     """What citizens were told against the departments' records, phone by phone."""
     summary: dict[str, dict[str, int]] = {}
-    with sandbox_client(stack) as http:
+    with stack.sandbox_client() as http:
         for kind, tried, told, path, key in [
             (
                 "bookings",

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlparse
 from urllib.request import urlopen
 
+import httpx
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,12 @@ from scripts.train import MODELS_DIR, ensure_model, inputs_hash, rasa_environmen
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 SUPERVISORD = PROJECT_ROOT / ".venv" / "bin" / "supervisord"
+HTTPOK = PROJECT_ROOT / ".venv" / "bin" / "httpok"
+# A RUNNING program that does not answer its liveness URL in this time, polled every 5 s, is
+# restarted. Generous: a loaded process answers slowly but answers; a hung one never does.
+# A program is RUNNING once it has stayed up its `start_seconds`, chosen to cover its start on
+# a loaded machine (the watchdog must not restart a process still binding its port).
+WATCHDOG_TIMEOUT_SECONDS = 15
 STACK_SCRIPT = PROJECT_ROOT / "scripts" / "stack.py"
 # A process that exits within its start seconds has failed to start; supervisord retries it
 # after 1 s, 2 s, 3 s... and gives up (state FATAL) after START_RETRIES tries (about 3.5 min).
@@ -242,6 +249,13 @@ class Service:
     extra_env: dict[str, str] = field(default_factory=dict)
     start_seconds: int = 3
     description: str = ""
+    live_url: str = ""
+    """What the watchdog polls when it differs from `health_url`: the process answering at all,
+    not its dependencies (a gateway whose Rasa is down must not be restarted for it)."""
+
+    @property
+    def liveness_url(self) -> str:
+        return self.live_url or self.health_url
 
 
 @dataclass
@@ -302,6 +316,7 @@ class Stack:
                 "sandbox",
                 [str(APP_PYTHON), "-m", "sandbox"],
                 f"{self.env['SANDBOX_URL']}/health",
+                start_seconds=30,
                 description="department sandbox",
             ),
             Service(
@@ -317,6 +332,7 @@ class Stack:
                     str(_port(actions_url)),
                 ],
                 f"{actions_url}/health",
+                start_seconds=60,
                 extra_env={
                     "SANIC_HOST": _host(actions_url),
                     "SANIC_WORKERS": str(settings.action_server_workers),
@@ -346,12 +362,19 @@ class Stack:
                 + (f"?token={quote(settings.rasa_auth_token)}" if settings.rasa_auth_token else ""),
                 health_check=_rasa_model_loaded,
                 extra_env={"SANIC_WORKERS": str(settings.rasa_workers)},
-                start_seconds=10,
+                # Rasa listens only once its model is loaded: the watchdog waits for that.
+                start_seconds=120,
+                live_url=f"{rasa_url}/",
                 description="Rasa server",
             ),
             # GATEWAY_WORKERS above 1: bot/__main__.py runs uvicorn's workers from its app factory.
             Service(
-                "gateway", [str(APP_PYTHON), "-m", "bot"], f"{self.gateway_url}/health", description="gateway"
+                "gateway",
+                [str(APP_PYTHON), "-m", "bot"],
+                f"{self.gateway_url}/health",
+                start_seconds=90,
+                live_url=f"{self.gateway_url}/health/live",
+                description="gateway",
             ),
         ]
         # Proactive notices: plans department events and sends what is due (notices/__main__.py).
@@ -417,6 +440,7 @@ class Stack:
             "[supervisorctl]",
             f"serverurl=unix://{value(str(self.socket_path))}",
             "",
+            *self._watchdogs(services, value),
             "[eventlistener:reaper]",
             f"command={value(shlex.join([str(APP_PYTHON), str(STACK_SCRIPT), 'reap']))}",
             "events=PROCESS_STATE_EXITED",
@@ -450,6 +474,32 @@ class Stack:
             lines.append("")
         return "\n".join(lines)
 
+    def _watchdogs(self, services: list[Service], value: Callable[[str], str]) -> list[str]:
+        """superlance's httpok per program: a process that is RUNNING but does not answer its
+        liveness URL within WATCHDOG_TIMEOUT_SECONDS (hung, deadlocked, stopped) is restarted
+        like a dead one. supervisord's own restart covers only processes that exit."""
+        lines: list[str] = []
+        for service in services:
+            if not service.liveness_url:
+                continue
+            check = [
+                str(HTTPOK),
+                "-p",
+                service.name,
+                "-t",
+                str(WATCHDOG_TIMEOUT_SECONDS),
+                service.liveness_url,
+            ]
+            lines += [
+                f"[eventlistener:watchdog-{service.name}]",
+                f"command={value(shlex.join(check))}",
+                "events=TICK_5",
+                "autorestart=true",
+                f"stderr_logfile={value(str(self.log_dir / f'watchdog-{service.name}.log'))}",
+                "",
+            ]
+        return lines
+
     def rpc(self) -> Any:
         """supervisord's XML-RPC interface (`rpc().supervisor.getAllProcessInfo()`...)."""
         from supervisor.xmlrpc import SupervisorTransport
@@ -464,6 +514,12 @@ class Stack:
         for name in ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"):
             if not self.env.get(name):
                 self.env[name] = secrets.token_urlsafe(24)
+        # Nor the sandbox, which serves whole citizen records: the department clients present the
+        # key the sandbox asks for (a deployer's DEPARTMENT_API_KEY, else one made for this run).
+        sandbox_key = self.env.get("SANDBOX_API_KEY") or self.env.get("DEPARTMENT_API_KEY")
+        self.env["SANDBOX_API_KEY"] = sandbox_key or secrets.token_urlsafe(24)
+        self.env.setdefault("DEPARTMENT_API_KEY", "")
+        self.env["DEPARTMENT_API_KEY"] = self.env["DEPARTMENT_API_KEY"] or self.env["SANDBOX_API_KEY"]
         check_scale_out(self.settings)
         model = model or ensure_model(RASA_BIN)
         started = time.monotonic()
@@ -499,6 +555,16 @@ class Stack:
         finally:
             if output is not None:
                 output.close()
+
+    @property
+    def sandbox_headers(self) -> dict[str, str]:
+        """What a caller of the stack's sandbox presents (tests and benchmarks arm faults, read
+        the SMS outbox and move tickets through it)."""
+        key = self.env.get("SANDBOX_API_KEY", "")
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def sandbox_client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.env["SANDBOX_URL"], timeout=10, headers=self.sandbox_headers)
 
     def _service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)

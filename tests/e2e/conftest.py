@@ -21,7 +21,7 @@ def citizen(stack: Stack) -> WebCitizen:
 @pytest.fixture
 def sandbox(stack: Stack) -> Iterator[httpx.Client]:
     """The department sandbox of the running stack; faults a test armed are disarmed after it."""
-    with httpx.Client(base_url=stack.env["SANDBOX_URL"], timeout=10) as client:
+    with stack.sandbox_client() as client:
         yield client
         client.delete("/_faults")
 

@@ -180,7 +180,16 @@ def test_a_phone_number_alone_no_longer_lists_or_cancels_someones_bookings(
     booker, later = WebCitizen(stack.gateway_url), WebCitizen(stack.gateway_url)
     day = open_day()
     booker.say(f"帮我约{day_words(day)}上午11点市立医院内科，我叫钱进，电话13944445555")
-    assert "预约成功" in booker.say_text("1")
+    booked = booker.say_text("1")
+    assert "预约成功" in booked
+    booking_no = next(line for line in booked.splitlines() if line.startswith("预约号：")).removeprefix(
+        "预约号："
+    )
+
+    # Knowing the booking number is not enough to move it either.
+    mover = WebCitizen(stack.gateway_url)
+    moved = mover.say_text(f"把预约{booking_no}改到{day_words(day + timedelta(days=1))}")
+    assert "改约" not in moved and "钱" not in moved and "139****5555" not in moved
 
     asked = later.say_text("我的预约")
     assert "验证" in asked and "个预约" not in asked
@@ -196,7 +205,7 @@ def test_a_phone_number_alone_no_longer_lists_or_cancels_someones_bookings(
     assert "已取消" not in canceller.say_text("13944445555")
     assert sandbox.get("/sms/v1/messages", params={"phone": "13944445555"}).json()["messages"] == []
     stored = sandbox.get("/appointments/v1/bookings", params={"phone": "13944445555"}).json()
-    assert [item["status"] for item in stored] == ["booked"]
+    assert [(item["booking_no"], item["status"]) for item in stored] == [(booking_no, "booked")]
 
 
 def test_a_hall_booking_remembers_the_service_named_first(citizen: WebCitizen) -> None:

@@ -1,5 +1,6 @@
-"""The test stack runs as `make run` does: Rasa's HTTP API and the action server refuse callers
-without the run's secret, which the stack makes itself when the deployer set none."""
+"""The test stack runs as `make run` does: Rasa's HTTP API, the action server and the department
+sandbox refuse callers without the run's secret, which the stack makes itself when the deployer
+set none."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def test_the_action_server_refuses_calls_without_the_token(stack: Stack) -> None
     call = {"next_action": "action_query_bill", "sender_id": "x", "tracker": {}, "domain": {}}
     assert httpx.post(f"{actions}/webhook", json=call, timeout=10).status_code == 401
     assert httpx.get(f"{actions}/health", timeout=10).status_code == 200
+
+
+def test_the_sandbox_refuses_citizen_records_without_the_key(stack: Stack) -> None:
+    sandbox = stack.env["SANDBOX_URL"]
+    query = {"id_number": "371002198503122311"}
+    refused = httpx.get(f"{sandbox}/population/v1/citizens", params=query, timeout=10)
+    assert refused.status_code == 401 and "13805310001" not in refused.text
+    assert httpx.get(f"{sandbox}/health", timeout=10).status_code == 200
+    with stack.sandbox_client() as keyed:
+        assert keyed.get("/population/v1/citizens", params=query).status_code == 200

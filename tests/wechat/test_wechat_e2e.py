@@ -36,7 +36,8 @@ def stack_gateway(
     @contextmanager
     def start(**env: str) -> Iterator[str]:
         settings = {
-            name: stack.env[name] for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "STATE_DIR")
+            name: stack.env[name]
+            for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY", "STATE_DIR")
         }
         settings.update(
             REDIS_URL="",
@@ -85,7 +86,7 @@ async def test_slow_department_answer_arrives_as_customer_service_message(
     stack: Stack, stack_gateway: StackGateway, account: Account, platform: FakePlatform
 ) -> None:
     sandbox = stack.env["SANDBOX_URL"]
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=stack.sandbox_headers) as http:
         armed = await http.post(f"{sandbox}/_faults/population", json={"mode": "slow", "delay_seconds": 2.5})
         armed.raise_for_status()
         try:
