@@ -6,7 +6,10 @@
 The commands, health URLs and Rasa's rendered endpoints are the ones `make run` uses, so a
 container runs what the end-to-end tests exercise. Every setting is a variable of the README's
 configuration table; addresses are the ones other processes use (RASA_URL, ACTION_SERVER_URL,
-SANDBOX_URL), and each process listens on all interfaces at that address's port.
+SANDBOX_URL), and each process listens on all interfaces at that address's port. No process
+starts without the secret that guards it, since each listens beyond the loopback interface:
+Rasa's HTTP API wants RASA_AUTH_TOKEN, the action server ACTION_SERVER_TOKEN (Rasa presents
+it), the sandbox SANDBOX_API_KEY (the department clients present DEPARTMENT_API_KEY).
 Standard library only: the app image and the Rasa image run it with their own Python.
 """
 
@@ -17,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 from urllib.request import urlopen
 
 APP_ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +34,26 @@ DEFAULTS = {
 }
 
 
+# The secrets each role needs: the one guarding it, and the ones it presents to others.
+REQUIRED_SECRETS = {
+    "gateway": ("RASA_AUTH_TOKEN",),
+    "actions": ("ACTION_SERVER_TOKEN",),
+    "sandbox": ("SANDBOX_API_KEY",),
+    "rasa": ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"),
+}
+
+
 class ConfigurationError(SystemExit):
     """A setting the process cannot start with; the message says which and why."""
+
+
+def _require_secrets(role: str, env: Mapping[str, str]) -> None:
+    missing = [name for name in REQUIRED_SECRETS.get(role, ()) if not (env.get(name) or "").strip()]
+    if missing:
+        raise ConfigurationError(
+            f"{role} needs {', '.join(missing)}: an internal service is never left open "
+            "(deploy/env.example, deploy/k8s/secret.example.yaml)"
+        )
 
 
 def _setting(env: Mapping[str, str], name: str) -> str:
@@ -54,6 +75,7 @@ def sanic_workers(env: Mapping[str, str]) -> int:
 def command(role: str, env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     """The argv of one role and the variables it needs on top of `env`."""
     python = sys.executable or "python"
+    _require_secrets(role, env)
     if role == "gateway":
         return [python, "-m", "bot"], {}
     if role == "actions":
@@ -98,6 +120,8 @@ def _rasa_command(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
         str(endpoints),
         "--credentials",
         str(APP_ROOT / "credentials.yml"),
+        "--auth-token",
+        env["RASA_AUTH_TOKEN"].strip(),
     ]
     # What scripts/train.py gives every Rasa process: no telemetry, no error reports, no hub.
     offline = {name: value for name, value in rasa_environment().items() if os.environ.get(name) != value}
@@ -120,7 +144,8 @@ def health_check(role: str, env: Mapping[str, str]) -> tuple[str, Callable[[byte
     if role == "sandbox":
         return f"http://127.0.0.1:{_port(_setting(env, 'SANDBOX_URL'))}/health", lambda _body: True
     if role == "rasa":
-        return f"http://127.0.0.1:{_port(_setting(env, 'RASA_URL'))}/status", _model_loaded
+        token = quote((env.get("RASA_AUTH_TOKEN") or "").strip())
+        return f"http://127.0.0.1:{_port(_setting(env, 'RASA_URL'))}/status?token={token}", _model_loaded
     raise ConfigurationError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
 
 

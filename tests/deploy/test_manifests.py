@@ -303,7 +303,12 @@ def test_rasa_gets_the_redis_lock_store_and_the_action_server(tmp_path: Path) ->
         env = {**config, **{item["name"]: item.get("value", "") for item in rasa["env"]}}
         assert env["REDIS_URL"] == "", "REDIS_URL comes from the Secret: the city's Redis"
         # What deploy/container.py renders (scripts/stack.py's render_endpoints) from the city's URL.
-        env.update(REDIS_URL="redis://:secret@redis.city.example:6380/4", STATE_DIR=str(tmp_path / layout))
+        env.update(
+            REDIS_URL="redis://:secret@redis.city.example:6380/4",
+            STATE_DIR=str(tmp_path / layout),
+            RASA_AUTH_TOKEN="from-the-secret",
+            ACTION_SERVER_TOKEN="from-the-secret",
+        )
         argv, _extra = container.command("rasa", env)
         endpoints = yaml.safe_load(Path(argv[argv.index("--endpoints") + 1]).read_text(encoding="utf-8"))
         assert endpoints["lock_store"] == {
@@ -352,6 +357,10 @@ def test_probes_ask_paths_the_code_serves() -> None:
             for kind, probe in probes.items():
                 if probe is None:
                     continue
+                if "exec" in probe:
+                    # The image's own health check (it reads the token a URL must not carry).
+                    assert probe["exec"]["command"] == ["python", "/app/deploy/container.py", "health", role]
+                    continue
                 path = urlparse(probe["httpGet"]["path"]).path
                 if role not in served:
                     served[role] = _served_paths(role)
@@ -361,7 +370,7 @@ def test_probes_ask_paths_the_code_serves() -> None:
     demo = dict(_deployment_containers_by_role("demo"))
     assert demo["gateway"]["readinessProbe"]["httpGet"]["path"] == "/health"
     assert demo["gateway"]["livenessProbe"]["httpGet"]["path"] != "/health"
-    assert demo["rasa"]["readinessProbe"]["httpGet"]["path"] == "/status"
+    assert demo["rasa"]["readinessProbe"]["exec"]["command"][-2:] == ["health", "rasa"]
 
 
 def _deployment_containers_by_role(layout: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -530,6 +539,9 @@ def test_container_entry_point_starts_what_the_stack_starts(tmp_path: Path) -> N
         "ACTION_SERVER_URL": "http://actions:5055",
         "SANDBOX_URL": "http://sandbox:8100",
         "STATE_DIR": str(tmp_path),
+        "RASA_AUTH_TOKEN": "rasa-token",
+        "ACTION_SERVER_TOKEN": "actions-token",
+        "SANDBOX_API_KEY": "sandbox-key",
     }
     gateway, _ = container.command("gateway", env)
     actions, actions_env = container.command("actions", env)
@@ -550,9 +562,52 @@ def test_container_entry_point_starts_what_the_stack_starts(tmp_path: Path) -> N
     assert rasa_env.get("RASA_TELEMETRY_ENABLED", "false") == "false"
     for argv, role in [(gateway, "gateway"), (actions, "actions"), (sandbox, "sandbox"), (rasa, "rasa")]:
         assert container.role_of(argv) == role
-    assert container.health_check("rasa", env)[0] == "http://127.0.0.1:5005/status"
+    assert rasa[rasa.index("--auth-token") + 1] == "rasa-token"
+    endpoints = yaml.safe_load((tmp_path / "endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["token"] == "actions-token"
+    assert container.health_check("rasa", env)[0] == "http://127.0.0.1:5005/status?token=rasa-token"
     assert container.health_check("gateway", env)[0] == "http://127.0.0.1:8000/health"
     assert container.health_check("rasa", env)[1](b'{"model_file": "citizen-1.tar.gz"}')
     assert not container.health_check("rasa", env)[1](b'{"model_file": null}')
     with pytest.raises(SystemExit, match="REDIS_URL"):
         container.command("rasa", {**env, "SANIC_WORKERS": "2"})
+
+
+@pytest.mark.parametrize(
+    ("role", "secret"),
+    [
+        ("rasa", "RASA_AUTH_TOKEN"),
+        ("rasa", "ACTION_SERVER_TOKEN"),
+        ("actions", "ACTION_SERVER_TOKEN"),
+        ("gateway", "RASA_AUTH_TOKEN"),
+        ("sandbox", "SANDBOX_API_KEY"),
+    ],
+)
+def test_no_container_starts_its_service_open(role: str, secret: str, tmp_path: Path) -> None:
+    container = _load_container_module()
+    env = {
+        "STATE_DIR": str(tmp_path),
+        "RASA_AUTH_TOKEN": "t",
+        "ACTION_SERVER_TOKEN": "t",
+        "SANDBOX_API_KEY": "k",
+        secret: " ",
+    }
+    with pytest.raises(SystemExit, match=secret):
+        container.command(role, env)
+
+
+def test_every_layout_hands_each_process_its_secrets() -> None:
+    compose = _compose()["services"]
+    for role, needed in {
+        "gateway": {"RASA_AUTH_TOKEN", "DEPARTMENT_API_KEY"},
+        "actions": {"ACTION_SERVER_TOKEN", "DEPARTMENT_API_KEY"},
+        "rasa": {"RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"},
+        "sandbox": {"SANDBOX_API_KEY"},
+    }.items():
+        assert needed <= set(compose[role]["environment"]), role
+        for layout in LAYOUTS:
+            containers = dict(_deployment_containers_by_role(layout))
+            if role not in containers:
+                continue
+            names = {item["name"] for item in containers[role].get("env", [])}
+            assert needed <= names, (layout, role)
