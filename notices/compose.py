@@ -14,7 +14,7 @@ from typing import Any
 from common.masking import mask_account
 from common.time_words import day_label
 from departments.bill_types import BILL_TYPES
-from knowledge_base.catalog import load_catalog
+from knowledge_base.catalog import Catalog, load_catalog
 from knowledge_base.config import RetrieverConfig
 
 HOSPITAL_GUIDE = "health.hospital_registration"
@@ -126,7 +126,7 @@ def _guide_of(service: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _catalog():  # type: ignore[no-untyped-def]
+def _catalog() -> Catalog:
     return load_catalog(RetrieverConfig.from_env().content_dir)
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from common.database import AssistantStore
@@ -263,26 +263,20 @@ class NoticeStore(AssistantStore):
         """Web chat notices not shown yet, marked shown: a page that comes back shows each once."""
         return await self._run(self._unseen, recipient)
 
-    def _history(self, recipients: list[str], citizen_id: str | None, limit: int) -> list[NoticeDelivery]:
-        conditions = [NoticeDelivery.recipient.in_(recipients)] if recipients else []
-        if citizen_id:
-            conditions.append(NoticeDelivery.citizen_id == citizen_id)
-        if not conditions:
-            return []
+    def _history(self, citizen_id: str, limit: int) -> list[NoticeDelivery]:
         with self._sessions() as session:
             return list(
                 session.scalars(
                     select(NoticeDelivery)
-                    .where(or_(*conditions))
+                    .where(NoticeDelivery.citizen_id == citizen_id)
                     .order_by(NoticeDelivery.created_at.desc(), NoticeDelivery.id.desc())
                     .limit(limit)
                 )
             )
 
-    async def history(
-        self, recipients: list[str], citizen_id: str | None = None, limit: int = 50
-    ) -> list[NoticeDelivery]:
-        return await self._run(self._history, recipients, citizen_id, limit)
+    async def history(self, citizen_id: str, limit: int = 50) -> list[NoticeDelivery]:
+        """What one citizen was sent (or not), newest first, whichever channel it went to."""
+        return await self._run(self._history, citizen_id, limit)
 
     def _all(self) -> list[NoticeDelivery]:
         with self._sessions() as session:

@@ -10,7 +10,6 @@ unfollowed, a bad template) is `refused`; the rest is retried with back-off.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Protocol
@@ -27,7 +26,6 @@ from integrations.wechat.api import WeChatApi, WeChatApiError
 from integrations.wechat.config import load_config
 from notices.models import REFUSED, SENT, NoticeDelivery
 
-logger = logging.getLogger(__name__)
 RETRY = "retry"
 WECHAT_REFUSALS = frozenset({40003, 40037, 43004, 43019, 43101, 45015, 45047, 47003})
 """Invalid openid, invalid template, unfollowed, blacklisted, refused, 48 h passed, too many

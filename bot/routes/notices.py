@@ -132,7 +132,7 @@ async def agent_notices(
         return _problem(503, "department_unavailable", "市民信息系统繁忙，暂时查不到，请稍后再试。")
     if citizen is None:
         return {"found": False, "identifier": mask_phone(phone), "notices": []}
-    rows = await _store(request).history([], citizen.citizen_id, HISTORY_LIMIT)
+    rows = await _store(request).history(citizen.citizen_id, HISTORY_LIMIT)
     return {"found": bool(rows), "identifier": mask_phone(phone), "notices": [_shown(row) for row in rows]}
 
 
