@@ -108,14 +108,18 @@ def counted_from_the_store(stack: Stack, period: Period) -> dict[str, dict[str, 
             target["conversations"] += len(sessions)
             target["tickets"] += len(tickets)
     with sqlite3.connect(f"file:{stack.state_dir / 'assistant.db'}?mode=ro", uri=True) as db:
-        for sender, reason, created_at in db.execute(
-            "SELECT sender, reason, created_at FROM assistant_handoffs"
-        ):
-            at = datetime.fromisoformat(created_at).replace(tzinfo=UTC).timestamp()
-            if start <= at < end:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        handoffs = "SELECT sender, reason, created_at FROM assistant_handoffs"
+        for sender, reason, created_at in db.execute(handoffs):
+            if start <= datetime.fromisoformat(created_at).replace(tzinfo=UTC).timestamp() < end:
                 for target in (counts[channel(sender)], counts["all"]):
                     target["handoffs"] += 1
                     target[f"handoffs_{reason}"] += 1
+        paid = "SELECT sender, created_at FROM assistant_payment_orders WHERE status = 'paid'"
+        for sender, created_at in db.execute(paid) if "assistant_payment_orders" in tables else []:
+            if start <= datetime.fromisoformat(created_at).replace(tzinfo=UTC).timestamp() < end:
+                for target in (counts[channel(sender)], counts["all"]):
+                    target["payments"] += 1
     return counts
 
 
