@@ -12,7 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
+from common.database import dispose_engines
 from common.settings import DepartmentSettings, NoticeSettings
 from common.store import MemoryStore
 from common.time_words import CITY_TIMEZONE
@@ -30,6 +33,7 @@ from notices.senders import AlipaySender, Senders, WebSender, WeChatSender
 from notices.subscriptions import SubscriptionStore
 from notices.worker import Worker
 from tests.alipay.fake_alipay import FakeAlipay, generate_key, private_pem, public_pem
+from tests.sandbox.conftest import POSTGRES_ADMIN_URL
 from tests.servers import serve
 
 ZHANG_WEI_OPENID = "oDemoZhangWei0001"
@@ -111,9 +115,30 @@ def fake_alipay() -> Iterator[tuple[FakeAlipay, dict[str, str]]]:
         )
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The assistant database of one test: SQLite, and a throwaway database on the machine's
+    PostgreSQL (skipped where none runs), where the claims and unique keys must hold as well."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'assistant.db'}"
+        return
+    name = f"notices_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError:
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    dispose_engines()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 async def make_pipeline(
-    tmp_path: Path,
+    database_url: str,
     sandbox_url: str,
     fake_wechat: tuple[FakeWeChatApi, str],
     fake_alipay: tuple[FakeAlipay, dict[str, str]],
@@ -122,7 +147,7 @@ async def make_pipeline(
 
     wechat, wechat_url = fake_wechat
     alipay, alipay_settings = fake_alipay
-    database = f"sqlite:///{tmp_path / 'assistant.db'}"
+    database = database_url
     clients: list[httpx.AsyncClient] = []
 
     def make(feed: EventFeed | None = None, **overrides: object) -> Pipeline:
