@@ -12,8 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
+from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import QueuePool
 
 from scripts import rasa_server
 
@@ -42,7 +44,9 @@ for name, answer in {
     except ValidationError as error:
         results[name] = error.message
 with tempfile.TemporaryDirectory() as directory:
-    engine = create_engine(f"sqlite:///{directory}/conversations.db")
+    url = f"sqlite:///{directory}/conversations.db"
+    results["pooled"] = tracker_store.create_engine_kwargs(url).get("poolclass") is QueuePool
+    engine = create_engine(url, **tracker_store.create_engine_kwargs(url))
     with engine.connect() as connection:
         results["journal_mode"] = connection.execute(text("PRAGMA journal_mode")).scalar()
         results["synchronous"] = connection.execute(text("PRAGMA synchronous")).scalar()

@@ -1,6 +1,6 @@
 """scripts/rasa_server.py, the Rasa server the stack runs: the action server's answers are still
 validated against Rasa's schema (an invalid one refused with Rasa's message), and the embedded
-tracker store's SQLite connections use the write-ahead log with synchronous=NORMAL."""
+tracker store's SQLite connections are pooled and use the write-ahead log with synchronous=NORMAL."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def test_action_answers_are_validated_once_built_and_sqlite_commits_without_full
     for refused in ("unknown event", "responses not a list"):
         assert "Failed to validate Action server response" in results[refused], results
     assert results["schema checks"] == 0  # jsonschema.validate checks Rasa's schema every time
+    assert results["pooled"] is True
     assert results["journal_mode"] == "wal"
     assert results["synchronous"] == 1  # NORMAL
 
