@@ -9,6 +9,7 @@ from benchmarks.report import BenchmarkSkipped
 
 BENCHMARKS = (
     "benchmarks.bill_latency",
+    "benchmarks.load",
     "benchmarks.understanding",
     "benchmarks.off_topic",
     "benchmarks.kb_eval",

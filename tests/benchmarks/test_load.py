@@ -1,0 +1,58 @@
+"""The load benchmark's pieces without a stack: its errands, its bookkeeping and its report.
+The figures themselves are measured by `python -m benchmarks.load`, never asserted here."""
+
+from __future__ import annotations
+
+from benchmarks.load import GREETING, mixed, mixed_scripts, new_sender, repeated
+from benchmarks.load_report import BARE, CHAT, WECHAT, Result, Sample, report
+
+
+def test_every_citizen_of_the_mixed_load_runs_every_kind_of_errand_in_its_own_order() -> None:
+    intents = {turn.intent for script in mixed_scripts(0) for turn in script.turns}
+    assert {"greeting", "bill query", "returning bill query", "guide", "faq"} <= intents
+    assert {"complaint form", "booking form"} <= intents
+    first, second = mixed(7)(0), mixed(7)(1)
+    assert [turn for _sender, turn in first] != [turn for _sender, turn in second]
+    assert {turn.intent for _sender, turn in first} == intents
+
+
+def test_a_returning_citizen_writes_again_under_its_own_id_and_new_ones_under_fresh_ids() -> None:
+    pairs = mixed(7)(3)
+    returning = [sender for sender, turn in pairs if turn.intent == "returning bill query"]
+    new_bill = [sender for sender, turn in pairs if turn.intent == "bill query"]
+    assert len(returning) == 1 and returning[0] not in new_bill
+    assert len({sender for sender, _turn in repeated(GREETING, 5)(0)}) == 5
+    assert new_sender() != new_sender()
+
+
+def _result(scenario: str, channel: str, millis: list[int], workers: int = 16) -> Result:
+    samples = [Sample("greeting", value / 1000, "normal") for value in millis]
+    samples[-1].kind = "busy"
+    if channel == WECHAT:
+        samples[-1].passive = False
+    cpu = {"gateway": 1.0, "rasa": 2.0, "actions": 0.5, "sandbox": 0.1, "load generator": 0.2}
+    return Result(scenario, channel, workers, 2.0, samples, cpu)
+
+
+def test_the_report_states_every_target_with_the_measured_figure() -> None:
+    results = []
+    for scenario, workers in (
+        ("unloaded greeting", 1),
+        ("unloaded bill query", 1),
+        ("16 concurrent greetings", 16),
+        ("16 concurrent bill queries", 16),
+        ("20 concurrent mixed", 20),
+    ):
+        results.append(_result(scenario, BARE, list(range(10, 110, 10)), workers))
+        results.append(_result(scenario, CHAT, list(range(20, 220, 20)), workers))
+    results.append(_result("20 concurrent mixed", WECHAT, [100] * 9 + [5000], 20))
+    memory = {"after start": {name: (100.0, 80.0) for name in ("gateway", "rasa", "actions", "sandbox")}}
+    text = report(results, memory, 12.5, "note")
+    assert "| bill queries, 16 concurrent: >= 25 msg/s | 5.0/s | no |" in text
+    assert "| greeting unloaded: p50 <= 30 ms | 100 ms | no |" in text  # nearest-rank p50 of 20..200
+    assert "| gateway p50 <= 1.1x bare Rasa (worst scenario) | 2.00x | no |" in text
+    assert "| mixed: 100 % WeChat passive replies within 4 s | 90.0% | no |" in text
+    assert "| whole stack <= 1.5 GB RSS after start | 400 MB | yes |" in text
+    assert "| cold start <= 30 s (model cached) | 12.5 s | yes |" in text
+    assert "| 16 concurrent bill queries | /api/chat | 10 | 5.0 | 100 | 200 | 200 | 1 |" in text
+    assert "| whole stack | 400 / 320 |" in text
