@@ -33,10 +33,14 @@ from sanic.response import HTTPResponse
 
 from common.masking import configure_logging, install_masking
 from common.settings import Settings, load_settings
+from knowledge_base.config import ServiceConfig
+from knowledge_base.loader import RetrieverUnavailable, shared_retriever
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 UNAUTHORIZED = {"error": "unauthorized", "message": "缺少或错误的动作服务器令牌。"}
+# How long the main process waits for the knowledge base before forking several workers.
+PRELOAD_TIMEOUT_SECONDS = 300.0
 # Sanic's loggers stop propagating when rasa-sdk configures them; here they reach the masked
 # root handlers, at WARNING unless LOG_LEVEL asks for DEBUG.
 SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access", "sanic.server")
@@ -100,6 +104,20 @@ def _workers(settings: Settings) -> int:
     return configured if configured > 1 else sdk_utils.number_of_sanic_workers()
 
 
+def load_before_fork(workers: int) -> None:
+    """Sanic forks its workers from this process, and a thread does not survive a fork: the
+    knowledge base's background load, started when the actions were registered, would never
+    finish in a worker (every free question "still loading"), and a lock it held would stay
+    held. With several workers the main process finishes the load first; the workers then
+    share the encoder's pages instead of each holding a copy."""
+    if workers < 2 or not ServiceConfig.from_env().preload:
+        return
+    try:
+        shared_retriever().get(PRELOAD_TIMEOUT_SECONDS)
+    except RetrieverUnavailable as error:  # the workers answer "unavailable" as one process would
+        logger.error("knowledge base not ready before starting the workers: %s", error)
+
+
 def configure_masked_logging(level: str) -> None:
     configure_logging(level)
     library_level = logging.DEBUG if level == "DEBUG" else logging.WARNING
@@ -123,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     logger.info(
         "action server on %s:%s (token %s)", host, port, "required" if settings.action_server_token else "off"
     )
-    app.run(host, port, ssl=ssl_context, workers=_workers(settings), access_log=False)
+    workers = _workers(settings)
+    load_before_fork(workers)
+    app.run(host, port, ssl=ssl_context, workers=workers, access_log=False)
 
 
 if __name__ == "__main__":
