@@ -331,6 +331,12 @@ def run_settings() -> dict[str, str]:
     }
 
 
+def _shown(name: str, value: str) -> str:
+    """A setting as the report names it; secrets are only said to be set."""
+    secret = any(word in name for word in ("SECRET", "TOKEN", "PASSWORD", "KEY")) or "@" in value
+    return f"{name} set" if secret else f"{name}={value}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -364,11 +370,16 @@ def main(argv: list[str] | None = None) -> None:
             memory["after the load"] = meter.memory()
         finally:
             stack.stop()
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(extra.items())) or "the defaults"
+    settings = ", ".join(_shown(k, v) for k, v in sorted(extra.items())) or "the default settings"
+    stores = (
+        "Redis/PostgreSQL stores"
+        if extra.get("REDIS_URL") or extra.get("DATABASE_URL")
+        else "embedded stores"
+    )
     note = (
         f"One freshly started stack on this machine ({os.cpu_count()} cores, load average "
         f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after; the load generator shares "
-        f"the cores), embedded stores, {settings}{', quick run' if args.quick else ''}. "
+        f"the cores), {stores}, {settings}{', quick run' if args.quick else ''}. "
         f"Cold start {cold_start:.1f} s. Closed loop: each citizen waits for the answer."
     )
     write_report(
