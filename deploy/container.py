@@ -107,7 +107,9 @@ def _rasa_command(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     state_dir.mkdir(parents=True, exist_ok=True)
     endpoints = render_endpoints({**env, "ACTION_SERVER_URL": _setting(env, "ACTION_SERVER_URL")}, state_dir)
     argv = [
-        "rasa",
+        # `rasa run` without two per-message costs the profiles showed, as the stack runs it.
+        sys.executable or "python",
+        str(APP_ROOT / "scripts" / "rasa_server.py"),
         "run",
         "--enable-api",
         "--interface",
@@ -155,7 +157,7 @@ def role_of(argv: Sequence[str]) -> str | None:
         if arg == "-m":
             module = argv[index + 1]
             return {"bot": "gateway", "actions.server": "actions", "sandbox": "sandbox"}.get(module)
-    if "run" in argv and any(Path(arg).name == "rasa" for arg in argv):
+    if "run" in argv and any(Path(arg).name in ("rasa", "rasa_server.py") for arg in argv):
         return "rasa"
     return None
 

@@ -556,7 +556,8 @@ def test_container_entry_point_starts_what_the_stack_starts(tmp_path: Path) -> N
     ]  # behind ACTION_SERVER_TOKEN, as the stack runs it
     assert actions_env == {"ACTION_SERVER_URL": "http://0.0.0.0:5055"}
     assert sandbox_env == {"SANDBOX_URL": "http://0.0.0.0:8100"}
-    assert rasa[:2] == ["rasa", "run"] and rasa[rasa.index("--port") + 1] == "5005"
+    assert rasa[1].endswith("scripts/rasa_server.py") and rasa[2] == "run"
+    assert rasa[rasa.index("--port") + 1] == "5005"
     assert rasa[rasa.index("--interface") + 1] == "0.0.0.0"
     assert "lock_store" not in yaml.safe_load((tmp_path / "endpoints.yml").read_text(encoding="utf-8"))
     assert rasa_env.get("RASA_TELEMETRY_ENABLED", "false") == "false"
