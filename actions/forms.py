@@ -16,6 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from common.settings import load_settings
 
 STOP_HINT = "（不想办了请回复“算了”）"
+# Questions answered inside any form, after which the form asks its question again
+# (data/rules/*.yml, "... then back to the form").
+SIDE_QUESTION_INTENTS = frozenset({"ask_service_guide", "bot_challenge", "help"})
 Button = dict[str, str]
 
 
@@ -62,3 +65,18 @@ class ValidationBase(FormValidationAction, ABC):
         """Tells the citizen what was wrong and empties the slot, so the form asks again."""
         dispatcher.utter_message(text=f"{problem}{STOP_HINT}")
         return {slot: None}
+
+
+def is_side_question(tracker: Tracker) -> bool:
+    return (tracker.latest_message.get("intent") or {}).get("name") in SIDE_QUESTION_INTENTS
+
+
+def just_rejected(tracker: Tracker) -> bool:
+    """The validation of this very message already said what was wrong and what to send
+    (`ValidationBase.reject`, whose text ends with STOP_HINT): asking again would say it twice."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and str(event.get("text") or "").endswith(STOP_HINT):
+            return True
+    return False

@@ -19,7 +19,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
+from actions.forms import (
+    STOP_HINT,
+    ValidationBase,
+    is_side_question,
+    just_rejected,
+    latest_entity_values,
+    latest_text,
+)
 from common.masking import mask_name
 from departments.base import DepartmentError
 from departments.identity import OwnRecords, code_in, identity, normalise_subject, own_records
@@ -111,6 +118,8 @@ class ValidateVerificationForm(ValidationBase):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "verification_subject":
             return {}
+        if normalise_subject(latest_text(tracker)) is None and is_side_question(tracker):
+            return {}
         typed = [*latest_entity_values(tracker, "id_number"), *latest_entity_values(tracker, "phone")]
         return {"verification_subject": normalise_subject(" ".join(typed)) or latest_text(tracker) or None}
 
@@ -119,7 +128,10 @@ class ValidateVerificationForm(ValidationBase):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "verification_code":
             return {}
-        return {"verification_code": latest_text(tracker) or None}
+        text = latest_text(tracker)
+        if code_in(text) is None and is_side_question(tracker):
+            return {}  # answered by its rule; the form then asks for the code again
+        return {"verification_code": text or None}
 
     async def validate_verification_subject(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -166,7 +178,8 @@ class ActionAskVerificationSubject(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=ASK_SUBJECT + STOP_HINT)
+        if not just_rejected(tracker):
+            dispatcher.utter_message(text=ASK_SUBJECT + STOP_HINT)
         return []
 
 
@@ -177,7 +190,8 @@ class ActionAskVerificationCode(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text="请回复短信里的6位验证码。" + STOP_HINT)
+        if not just_rejected(tracker):
+            dispatcher.utter_message(text="请回复短信里的6位验证码。" + STOP_HINT)
         return []
 
 

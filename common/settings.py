@@ -216,6 +216,7 @@ class Settings:
     knowledge_base: KnowledgeBaseSettings = field(default_factory=KnowledgeBaseSettings)
     gateway_workers: int = 1
     rasa_workers: int = 1
+    rasa_instances: int = 1
     action_server_workers: int = 1
     conversation_retention_days: float = 30.0
     # Shared secrets between the processes, and the operators' token: empty = not required
@@ -332,6 +333,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         knowledge_base=KnowledgeBaseSettings(values=env.prefixed("KB_")),
         gateway_workers=env.integer("GATEWAY_WORKERS", 1),
         rasa_workers=env.integer("RASA_WORKERS", 1),
+        rasa_instances=env.integer("RASA_INSTANCES", 1),
         action_server_workers=env.integer("ACTION_SERVER_WORKERS", 1),
         conversation_retention_days=env.number("CONVERSATION_RETENTION_DAYS", 30.0),
         rasa_auth_token=env.text("RASA_AUTH_TOKEN"),

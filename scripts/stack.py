@@ -51,12 +51,7 @@ RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 RASA_SERVER = PROJECT_ROOT / "scripts" / "rasa_server.py"
 SUPERVISORD = PROJECT_ROOT / ".venv" / "bin" / "supervisord"
-HTTPOK = PROJECT_ROOT / ".venv" / "bin" / "httpok"
-# A RUNNING program that does not answer its liveness URL in this time, polled every 5 s, is
-# restarted. Generous: a loaded process answers slowly but answers; a hung one never does.
-# A program is RUNNING once it has stayed up its `start_seconds`, chosen to cover its start on
-# a loaded machine (the watchdog must not restart a process still binding its port).
-WATCHDOG_TIMEOUT_SECONDS = 15
+WATCHDOG_SCRIPT = PROJECT_ROOT / "scripts" / "watchdog.py"
 STACK_SCRIPT = PROJECT_ROOT / "scripts" / "stack.py"
 # A process that exits within its start seconds has failed to start; supervisord retries it
 # after 1 s, 2 s, 3 s... and gives up (state FATAL) after START_RETRIES tries (about 3.5 min).
@@ -217,6 +212,7 @@ def check_scale_out(settings: Settings) -> None:
     counts = {
         "GATEWAY_WORKERS": settings.gateway_workers,
         "RASA_WORKERS": settings.rasa_workers,
+        "RASA_INSTANCES": settings.rasa_instances,
         "ACTION_SERVER_WORKERS": settings.action_server_workers,
     }
     for name, count in counts.items():
@@ -309,16 +305,56 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
 
+    @property
+    def rasa_urls(self) -> list[str]:
+        """RASA_URL, and with RASA_INSTANCES above 1 the same host on the next ports."""
+        base = self.env["RASA_URL"]
+        count = self.settings.rasa_instances
+        return [base] + [f"http://{_host(base)}:{_port(base) + index}" for index in range(1, count)]
+
+    def _rasa(self, rasa_url: str, model: Path, endpoints: Path) -> Service:
+        """One Rasa instance: `rasa`, `rasa-2`... All share the endpoints (tracker and lock store)."""
+        settings = self.settings
+        index = self.rasa_urls.index(rasa_url)
+        name = "rasa" if index == 0 else f"rasa-{index + 1}"
+        return Service(
+            name,
+            [
+                # `rasa run` without two per-message costs the profiles showed (rasa_server.py)
+                str(RASA_PYTHON),
+                str(RASA_SERVER),
+                "run",
+                "--enable-api",
+                "--interface",
+                _host(rasa_url),
+                "--port",
+                str(_port(rasa_url)),
+                "--model",
+                str(model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(PROJECT_ROOT / "credentials.yml"),
+                # RASA_AUTH_TOKEN guards Rasa's HTTP API (/status, /model/parse, trackers)
+                *(["--auth-token", settings.rasa_auth_token] if settings.rasa_auth_token else []),
+            ],
+            f"{rasa_url}/status"
+            + (f"?token={quote(settings.rasa_auth_token)}" if settings.rasa_auth_token else ""),
+            health_check=_rasa_model_loaded,
+            extra_env={"SANIC_WORKERS": str(settings.rasa_workers)},
+            start_seconds=10,
+            live_url=f"{rasa_url}/",
+            description="Rasa server",
+        )
+
     def _services(self, model: Path, endpoints: Path) -> list[Service]:
         settings = self.settings
-        rasa_url = self.env["RASA_URL"]
         actions_url = self.env["ACTION_SERVER_URL"]
         services = [
             Service(
                 "sandbox",
                 [str(APP_PYTHON), "-m", "sandbox"],
                 f"{self.env['SANDBOX_URL']}/health",
-                start_seconds=30,
                 description="department sandbox",
             ),
             Service(
@@ -334,49 +370,20 @@ class Stack:
                     str(_port(actions_url)),
                 ],
                 f"{actions_url}/health",
-                start_seconds=60,
                 extra_env={
                     "SANIC_HOST": _host(actions_url),
                     "SANIC_WORKERS": str(settings.action_server_workers),
                 },
                 description="Rasa action server",
             ),
-            Service(
-                "rasa",
-                [
-                    # `rasa run` without two per-message costs the profiles showed (rasa_server.py)
-                    str(RASA_PYTHON),
-                    str(RASA_SERVER),
-                    "run",
-                    "--enable-api",
-                    "--interface",
-                    _host(rasa_url),
-                    "--port",
-                    str(_port(rasa_url)),
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    str(PROJECT_ROOT / "credentials.yml"),
-                    # RASA_AUTH_TOKEN guards Rasa's HTTP API (/status, /model/parse, trackers)
-                    *(["--auth-token", settings.rasa_auth_token] if settings.rasa_auth_token else []),
-                ],
-                f"{rasa_url}/status"
-                + (f"?token={quote(settings.rasa_auth_token)}" if settings.rasa_auth_token else ""),
-                health_check=_rasa_model_loaded,
-                extra_env={"SANIC_WORKERS": str(settings.rasa_workers)},
-                # Rasa listens only once its model is loaded: the watchdog waits for that.
-                start_seconds=120,
-                live_url=f"{rasa_url}/",
-                description="Rasa server",
-            ),
+            *(self._rasa(url, model, endpoints) for url in self.rasa_urls),
             # GATEWAY_WORKERS above 1: bot/__main__.py runs uvicorn's workers from its app factory.
             Service(
                 "gateway",
                 [str(APP_PYTHON), "-m", "bot"],
                 f"{self.gateway_url}/health",
-                start_seconds=90,
+                # RASA_INSTANCES above 1: the gateway's client knows every instance (bot/rasa_client.py).
+                extra_env={"RASA_URL": ",".join(self.rasa_urls)} if len(self.rasa_urls) > 1 else {},
                 live_url=f"{self.gateway_url}/health/live",
                 description="gateway",
             ),
@@ -479,21 +486,14 @@ class Stack:
         return "\n".join(lines)
 
     def _watchdogs(self, services: list[Service], value: Callable[[str], str]) -> list[str]:
-        """superlance's httpok per program: a process that is RUNNING but does not answer its
-        liveness URL within WATCHDOG_TIMEOUT_SECONDS (hung, deadlocked, stopped) is restarted
-        like a dead one. supervisord's own restart covers only processes that exit."""
+        """One watchdog per program with a liveness URL (scripts/watchdog.py): a process that
+        answered once and then stops answering (hung, deadlocked, stopped) is restarted like a
+        dead one. supervisord's own restart covers only processes that exit."""
         lines: list[str] = []
         for service in services:
             if not service.liveness_url:
                 continue
-            check = [
-                str(HTTPOK),
-                "-p",
-                service.name,
-                "-t",
-                str(WATCHDOG_TIMEOUT_SECONDS),
-                service.liveness_url,
-            ]
+            check = [str(APP_PYTHON), str(WATCHDOG_SCRIPT), service.name, service.liveness_url]
             lines += [
                 f"[eventlistener:watchdog-{service.name}]",
                 f"command={value(shlex.join(check))}",
@@ -749,7 +749,7 @@ def systemd_units(
             f"EnvironmentFile=-{env_file}",
             *(f'Environment="{key}={item}"' for key, item in sorted(environment.items())),
         ]
-        if service.name == "rasa":
+        if service.name.startswith("rasa"):
             lines.append(f"ExecStartPre={APP_PYTHON} {STACK_SCRIPT} render-endpoints")
         lines += [
             f"ExecStart={shlex.join(service.command)}",

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
+from actions.forms import STOP_HINT, ValidationBase, just_rejected, latest_entity_values, latest_text
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPES, names_list
@@ -131,6 +131,8 @@ class ActionAskBillAccount(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if just_rejected(tracker):
+            return []
         row = BILL_TYPES[tracker.get_slot("bill_type")]
         dispatcher.utter_message(text=f"请发您的{row.identifier_name}（{row.identifier_hint}）。{STOP_HINT}")
         return []

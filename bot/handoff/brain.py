@@ -30,6 +30,7 @@ AGENTS_SEEN_KEY = "handoff:agents_seen"
 AGENTS_SEEN_TTL_SECONDS = 90
 
 REQUESTED, BOT_FAILED = "requested", "bot_failed"
+OUT_OF_SCOPE = "out_of_scope"
 SORRY_TEXT = "抱歉，我没能帮上您。"
 QUEUED_TEXT = (
     "正在为您转接人工客服，请稍候，客服会在这里回复您。{place}回复“结束”可回到智能助手；着急可拨打12345。"
@@ -60,9 +61,12 @@ def handoff_requested(messages: list[BotMessage]) -> bool:
 
 
 def bot_failed(messages: list[BotMessage]) -> bool:
-    """A reply that admits it did not understand or could not answer at all."""
+    """A reply that admits it did not understand or could not answer at all. Declining what the
+    city does not serve ("红烧肉怎么做", "打电话给张三": the `out_of_scope` fallback) is not a
+    failure: such chats would fill the agents' queue with requests no agent can serve."""
     return any(
-        message.get("custom", {}).get("fallback") or message.get("custom", {}).get("error")
+        message.get("custom", {}).get("fallback") not in (None, "", OUT_OF_SCOPE)
+        or message.get("custom", {}).get("error")
         for message in messages
     )
 

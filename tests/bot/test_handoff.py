@@ -34,6 +34,7 @@ from tests.bot.offline import settings_without_rasa
 PASSWORD = secrets.token_urlsafe(12)
 HANDOFF_REPLY: BotMessage = {"text": "需要人工服务，请拨打12345。", "custom": {"handoff": "requested"}}
 NOT_UNDERSTOOD: BotMessage = {"text": "抱歉，我没太明白。", "custom": {"fallback": "not_understood"}}
+NOT_SERVED: BotMessage = {"text": "这个我帮不上忙。", "custom": {"fallback": "out_of_scope"}}
 
 
 MENU_BUTTONS = [
@@ -54,6 +55,8 @@ class ScriptedBot:
             return [HANDOFF_REPLY]
         if text.startswith("？"):
             return [NOT_UNDERSTOOD]
+        if text.startswith("闲聊"):
+            return [NOT_SERVED]
         if text == "帮助":
             return [{"text": "请回复数字：", "buttons": MENU_BUTTONS}]
         return [{"text": f"机器人回答：{text}"}]
@@ -135,6 +138,13 @@ async def test_bot_failing_twice_in_a_row_hands_over(brain: HandoffBrain, desk: 
     [item] = await desk.queue()
     assert item["reason"] == "bot_failed"
     assert REGISTRY.get_sample_value("gateway_handoffs_total", {"reason": "bot_failed"}) == before + 1
+
+
+async def test_off_topic_chat_never_joins_the_queue(brain: HandoffBrain, desk: HandoffDesk) -> None:
+    """ "红烧肉怎么做", "打电话给张三", "双色球开奖": declined each time, never an agent's job."""
+    for message in ("闲聊一", "闲聊二", "闲聊三", "闲聊四"):
+        assert "转接" not in texts(await brain.respond("web:chatty", message))
+    assert await desk.queue() == []
 
 
 async def test_queued_chat_waits_then_the_owner_alone_talks_and_the_bot_stays_silent(

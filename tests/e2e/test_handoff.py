@@ -53,10 +53,27 @@ def test_a_citizen_asks_for_a_person_and_an_agent_answers(stack: Stack, agent: h
 
 
 def test_the_bot_hands_over_after_failing_twice(stack: Stack, agent: httpx.Client) -> None:
+    """Twice not understood (words the assistant cannot place at all) hands over; requests the
+    city does not serve are declined instead and never queue (the next test)."""
     citizen = WebCitizen(stack.gateway_url)
-    assert "转接" not in citizen.say_text("帮我写一首关于月亮的诗")
-    second = f"今晚世界杯谁赢（{citizen.sender}）"
+    assert "转接" not in citizen.say_text("豁嗑咯嘣嘚啵")
+    second = f"嘚啵嘚啵咯嘣脆呦（{citizen.sender}）"
     assert "抱歉，我没能帮上您。" in citizen.say_text(second)
     item = queued_item(agent, second)
     assert item["reason"] == "bot_failed"
     assert "智能助手继续为您服务" in citizen.say_text("结束")
+
+
+def test_phone_commands_and_chit_chat_never_reach_the_agents(stack: Stack, agent: httpx.Client) -> None:
+    citizen = WebCitizen(stack.gateway_url)
+    said = [
+        f"打电话给张三（{citizen.sender}）",
+        "双色球开奖号码多少",
+        "帮我写一首关于月亮的诗",
+        "今晚世界杯谁赢",
+    ]
+    for text in said:
+        reply = citizen.say_text(text)
+        assert reply and "转接" not in reply and "排队" not in reply, reply
+    items = agent.get("/api/agent/handoffs").json()["items"]
+    assert not [item for item in items if item["last_message"] in said]

@@ -5,6 +5,7 @@ busy answer, never an empty list and never a 500."""
 from __future__ import annotations
 
 import asyncio
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,39 @@ async def test_refused_connection_and_timeout_are_rasa_unavailable() -> None:
         with pytest.raises(RasaUnavailable, match="Timeout"):
             await slow.send_message("web:1", "你好")
         await slow.close()
+
+
+async def test_a_message_goes_to_another_rasa_only_when_the_first_never_got_it() -> None:
+    """Several instances (RASA_INSTANCES): a refused connection moves on (nothing was sent); a
+    timeout does not, since that instance may be processing the message."""
+    heard: list[str] = []
+    answering, hanging = FastAPI(), FastAPI()
+
+    @answering.post("/webhooks/rest/webhook")
+    async def answer(body: dict[str, Any]) -> list[dict[str, str]]:
+        heard.append(body["message"])
+        return [{"text": "您好"}]
+
+    @hanging.post("/webhooks/rest/webhook")
+    async def hang(body: dict[str, Any]) -> list[Any]:
+        heard.append(body["message"])
+        await asyncio.sleep(30)
+        return []
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    with serve(answering) as alive, serve(hanging) as slow:
+        for sender in ("web:a", "web:b", "web:c", "web:d"):
+            client = RasaClient(f"{dead},{alive}", timeout_seconds=2)
+            assert await client.send_message(sender, sender) == [{"text": "您好"}]
+            assert await client.is_ready() is False  # no /status on the stand-ins
+            await client.close()
+        assert heard == ["web:a", "web:b", "web:c", "web:d"]
+        stuck = RasaClient(f"{slow},{alive}", timeout_seconds=0.5)
+        sender = next(f"web:{n}" for n in range(100) if zlib.crc32(f"web:{n}".encode()) % 2 == 0)
+        with pytest.raises(RasaUnavailable, match="Timeout"):
+            await stuck.send_message(sender, "挂起")  # its instance is the hanging one
+        await stuck.close()
+    assert heard.count("挂起") == 1
 
 
 def test_gateway_answers_busy_when_rasa_says_nothing(tmp_path: Path) -> None:

@@ -96,6 +96,8 @@ def test_killed_sandbox_comes_back_by_itself(own_stack: Stack) -> None:
 
 def test_a_hung_sandbox_is_restarted_by_its_watchdog(own_stack: Stack) -> None:
     assert BILL in Citizen(own_stack.gateway_url).say("查水费 3100012345")
+    own_stack.wait_healthy("sandbox", 60)
+    time.sleep(12)  # the watchdog watches a process once it saw it answer (5-second ticks)
     hung = own_stack.pid("sandbox")
     os.kill(hung, signal.SIGSTOP)
     try:

@@ -59,6 +59,25 @@ def test_several_workers_with_redis_and_secret_are_laid_out(tmp_path: Path) -> N
     assert "retention" not in services, "Redis conversations expire by themselves"
 
 
+def test_several_rasa_instances_share_the_stores_and_the_gateway_knows_them(tmp_path: Path) -> None:
+    with pytest.raises(StackConfigurationError, match="RASA_INSTANCES=2"):
+        Stack.on_free_ports(tmp_path, RASA_INSTANCES="2").prepare(MODEL)
+    stack = Stack.on_free_ports(
+        tmp_path, RASA_INSTANCES="2", REDIS_URL="redis://127.0.0.1:6379/0", AGENT_SESSION_SECRET="s" * 32
+    )
+    services = {service.name: service for service in stack.prepare(MODEL)}
+    first, second = services["rasa"], services["rasa-2"]
+    port = int(first.command[first.command.index("--port") + 1])
+    assert int(second.command[second.command.index("--port") + 1]) == port + 1
+    assert (
+        first.command[first.command.index("--endpoints") + 1]
+        == second.command[second.command.index("--endpoints") + 1]
+    )
+    assert services["gateway"].extra_env["RASA_URL"] == ",".join(stack.rasa_urls)
+    assert len(stack.rasa_urls) == 2 and stack.rasa_urls[0] == stack.env["RASA_URL"]
+    assert "rasa-2" in stack.supervisor_config(list(services.values()))
+
+
 def test_the_command_line_refuses_with_a_clear_message(tmp_path: Path) -> None:
     env = {**os.environ, "STATE_DIR": str(tmp_path), "GATEWAY_WORKERS": "4", "REDIS_URL": ""}
     env.pop("AGENT_SESSION_SECRET", None)

@@ -1,0 +1,82 @@
+"""supervisord event listener that restarts a program which is running but no longer answers.
+
+    watchdog.py PROGRAM LIVENESS_URL        (started by scripts/stack.py, one per program)
+
+supervisord restarts a program that exits; a hung one (deadlocked, stopped, its event loop
+blocked) stays "RUNNING" forever. On every TICK_5 event this listener asks the program's
+liveness URL; after FAILURES_BEFORE_RESTART failed checks in a row it restarts the program
+through supervisord's RPC interface, as `supervisorctl restart` would.
+
+Only a process that has answered once is watched: on a loaded machine a program may take a
+minute to bind its port, and restarting it for that would restart it forever (superlance's
+httpok does exactly that: it restarts on the first failed check of any RUNNING process).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.error
+import urllib.request
+
+from supervisor import childutils
+
+TIMEOUT_SECONDS = 10.0
+FAILURES_BEFORE_RESTART = 2
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+            return 200 <= response.status < 500
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+class Watch:
+    """What one program's watchdog remembers between ticks."""
+
+    def __init__(self, program: str, url: str) -> None:
+        self.program = program
+        self.url = url
+        self.answered_pid = 0
+        self.failures = 0
+
+    def tick(self, rpc: object) -> None:
+        info = rpc.supervisor.getProcessInfo(self.program)  # type: ignore[attr-defined]
+        if info["statename"] != "RUNNING":
+            self.failures = 0
+            return
+        pid = int(info["pid"])
+        if answers(self.url):
+            self.answered_pid, self.failures = pid, 0
+            return
+        if pid != self.answered_pid:
+            return  # this process has not answered yet: still starting
+        self.failures += 1
+        if self.failures >= FAILURES_BEFORE_RESTART:
+            print(
+                f"{self.program} (pid {pid}) stopped answering {self.failures} checks: restarting",
+                file=sys.stderr,
+            )
+            rpc.supervisor.stopProcess(self.program, True)  # type: ignore[attr-defined]
+            rpc.supervisor.startProcess(self.program, False)  # type: ignore[attr-defined]
+            self.answered_pid, self.failures = 0, 0
+
+
+def main(argv: list[str]) -> None:
+    program, url = argv
+    watch = Watch(program, url)
+    rpc = childutils.getRPCInterface(os.environ)
+    while True:
+        headers, _payload = childutils.listener.wait(sys.stdin, sys.stdout)
+        if headers["eventname"].startswith("TICK"):
+            try:
+                watch.tick(rpc)
+            except Exception as error:  # a listener that dies would stop watching
+                print(f"watchdog of {program}: {type(error).__name__}: {error}", file=sys.stderr)
+        childutils.listener.ok(sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
