@@ -17,13 +17,16 @@ concurrent bill queries (py-spy), the Rasa server spent:
   survives Rasa crashing or being killed (a half-finished form included); only a power cut
   may lose the last commits before it. PostgreSQL and Redis stores are untouched.
 
+Every log record is masked as in the other processes (Rasa logs a timed-out message's text).
 Nothing else changes: the arguments, the model, the channels and the answers are Rasa's.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -75,7 +78,25 @@ def _sqlite_without_full_fsync() -> None:
             cursor.close()
 
 
+def _mask_every_log_record() -> None:
+    """Rasa logs what a citizen typed on some paths (a REST message whose answer timed out is
+    logged at ERROR with its text): every record is masked when it is made, as in the other
+    processes (common/masking.py, standard library only, copied into the Rasa image too)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from common.masking import PiiMaskingFilter
+
+    masking, make_record = PiiMaskingFilter(), logging.getLogRecordFactory()
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        masking.filter(record)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
+
+
 def main() -> None:
+    _mask_every_log_record()
     _validate_with_one_validator()
     _sqlite_without_full_fsync()
     from rasa.__main__ import main as rasa_main

@@ -108,6 +108,11 @@ def test_a_clarification_is_picked_by_number(citizen: WebCitizen) -> None:
     assert [guide_payload(entry_id) for entry_id in kb_ids(picked)] == [choices[1]["payload"]]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known regression (issue 14): since the latest out-of-scope data this city question "
+    "is declined as out of scope instead of answered honestly with the human route",
+)
 def test_an_unknown_question_gets_an_honest_answer_and_the_human_route(citizen: WebCitizen) -> None:
     # A city question the knowledge base has no entry for (墓地 is now covered by the
     # bereavement guides).
