@@ -25,12 +25,10 @@ from sandbox.database import Database
 from sandbox.routers import appointments, cable_tv, complaints, hpf, hrss, population, sms, traffic, utility
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
-# Where a department's routes live when its key does not name them (`/<key>/v1` otherwise).
+# Where a department's routes live when its key does not name them (`/<key>/v1` otherwise):
+# the billing companies serve several bill types, each a department key of its own.
 ROUTE_PREFIXES = {
-    "water": "/utility/v1",
-    "electricity": "/utility/v1",
-    "gas": "/utility/v1",
-    "cable_tv": "/cable-tv/v1",
+    bill_type: company.router.prefix for company in (utility, cable_tv) for bill_type in company.BILL_TYPES
 }
 
 

@@ -2,4 +2,5 @@
 
 from sandbox.routers.billing import billing_router
 
-router = billing_router("/cable-tv/v1", "cable_tv", ("cable_tv",))
+BILL_TYPES = ("cable_tv",)
+router = billing_router("/cable-tv/v1", "cable_tv", BILL_TYPES)

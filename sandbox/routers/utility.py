@@ -2,4 +2,5 @@
 
 from sandbox.routers.billing import billing_router
 
-router = billing_router("/utility/v1", "utility", ("water", "electricity", "gas"))
+BILL_TYPES = ("water", "electricity", "gas")
+router = billing_router("/utility/v1", "utility", BILL_TYPES)
