@@ -409,6 +409,7 @@ class NoticeSettings:
     user_max_per_day: int = 10
     channel_max_per_minute: int = 600
     wechat_templates: str = ""
+    wechat_subscribe_templates: str = ""
     alipay_templates: str = ""
 
 
@@ -429,5 +430,6 @@ def _notice_settings(env: _Environment) -> NoticeSettings:
         user_max_per_day=env.integer("NOTICE_USER_MAX_PER_DAY", 10),
         channel_max_per_minute=env.integer("NOTICE_CHANNEL_MAX_PER_MINUTE", 600),
         wechat_templates=env.text("NOTICE_WECHAT_TEMPLATES"),
+        wechat_subscribe_templates=env.text("NOTICE_WECHAT_SUBSCRIBE_TEMPLATES"),
         alipay_templates=env.text("NOTICE_ALIPAY_TEMPLATES"),
     )

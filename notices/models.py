@@ -87,3 +87,26 @@ class NoticeCursor(AssistantBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WeChatContact(AssistantBase):
+    """When a WeChat user last wrote to the account: WeChat takes customer-service messages to
+    them for 48 hours after that (45015 later), so the sender chooses by it."""
+
+    __tablename__ = "assistant_notice_contacts"
+
+    recipient: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_inbound_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SubscribeGrant(AssistantBase):
+    """One 订阅通知 (WeChat subscription message) a user accepted: it allows one message of that
+    template, so a row is used by one notice (`used_at`) and a refusal withdraws what is left."""
+
+    __tablename__ = "assistant_notice_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(128), index=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -149,7 +149,7 @@ class Worker:
         if await self.store.count_sent(minute_ago, channel=delivery.channel) >= limits.channel_max_per_minute:
             await self.store.release(delivery.id, now + timedelta(minutes=1), "channel rate limit")
             return 0
-        outcome = await self._senders.send(delivery)
+        outcome = await self._senders.send(delivery, now)
         attempts = delivery.attempts + 1
         if outcome.status == SENT:
             await self.store.finish(delivery.id, SENT, attempts=attempts, at=now)

@@ -135,6 +135,22 @@ class WeChatApi:
             payload["url"] = url
         await self.call("/cgi-bin/message/template/send", payload)
 
+    async def subscribe_send(
+        self, openid: str, template_id: str, data: dict[str, str], page: str = ""
+    ) -> None:
+        """A subscription message (订阅通知, `subscribe/bizsend`), allowed once per template the
+        user accepted; `data` maps the template's keys (thing1, time2...) to values, a `thing`
+        at most 20 characters. Raises WeChatApiError: 43101 no accepted subscription left,
+        47003 a value the template's type refuses."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if page:
+            payload["page"] = page
+        await self.call("/cgi-bin/message/subscribe/bizsend", payload)
+
     async def send_text(self, openid: str, text: str) -> bool:
         """A customer-service text message; failures are logged and dropped, never retried blindly
         (a POST that timed out may have been delivered, and 45015/45047 will not get better)."""

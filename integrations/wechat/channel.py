@@ -5,7 +5,9 @@ that needs no brain (images, locations, voice without recognition), or a questio
 brain. Questions are claimed once in the shared store under their MsgId (or sender plus
 CreateTime for events), so WeChat's retries never reach the brain twice: a retry gets the
 first answer, waits for it while it is still being worked out, or gets `success` when the
-answer has gone out through the customer-service API instead.
+answer has gone out through the customer-service API instead. Every message and event is also
+noted for the notices (`notices.contacts`: the 48-hour window, accepted subscription messages),
+off the reply's path.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from integrations.wechat.api import WeChatApi
 from integrations.wechat.config import WeChatConfig
 from integrations.wechat.menu import Menu
 from integrations.wechat.protocol import RequestRejected
+from notices.contacts import ContactStore
 
 logger = logging.getLogger(__name__)
 
@@ -106,17 +109,26 @@ def interpret(message: BaseMessage, menu: Menu) -> Question | str | None:
 
 class WeChatChannel:
     def __init__(
-        self, config: WeChatConfig, brain: Brain, store: KeyValueStore, api: WeChatApi, menu: Menu
+        self,
+        config: WeChatConfig,
+        brain: Brain,
+        store: KeyValueStore,
+        api: WeChatApi,
+        menu: Menu,
+        contacts: ContactStore | None = None,
     ) -> None:
         self._config = config
         self._brain = brain
         self._store = store
         self._api = api
         self._menu = menu
+        self._contacts = contacts
         self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: BaseMessage) -> str | None:
         """The passive reply text, or None when WeChat should just get `success`."""
+        if self._contacts is not None and message.source:
+            self._spawn(self._note(message))
         try:
             outcome = interpret(message, self._menu)
         except (TypeError, ValueError) as error:
@@ -128,6 +140,13 @@ class WeChatChannel:
             OUTCOMES.labels(outcome="local").inc()
             return outcome
         return await self._answer_once(message.source, outcome)
+
+    async def _note(self, message: BaseMessage) -> None:
+        assert self._contacts is not None
+        try:
+            await self._contacts.heard(f"wechat:{message.source}", message._data)
+        except Exception as error:  # only the notices' choice of message is at stake
+            logger.error("could not note a WeChat user's message for the notices: %s", type(error).__name__)
 
     async def _answer_once(self, openid: str, question: Question) -> str | None:
         record = f"wechat:reply:{self._config.app_id}:{question.dedupe_key}"

@@ -4,7 +4,9 @@ Issues access tokens, refuses unknown or revoked ones with 40001, records custom
 messages, template and subscription messages and menus, and can answer the next calls with
 chosen error codes. Template messages are checked as WeChat does: an unknown template id is
 40037, a user who unfollowed 43004, one who refused subscription messages 43101; a customer
-message to a user silent for over 48 hours is 45015. Tests and the
+message to a user silent for over 48 hours is 45015. A subscription message (订阅通知,
+`subscribe/bizsend`) needs one accept of its template by the user (`accept`), used by the
+message, else 43101, and its `thing` values hold at most 20 characters (47003). Tests and the
 load benchmark run it as a real HTTP server (point WECHAT_API_BASE at it).
 """
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
+
+THING_MAX_CHARS = 20
 
 
 @dataclass
@@ -37,6 +41,9 @@ class FakeWeChatApi:
     unfollowed: set[str] = field(default_factory=set)
     refusing: set[str] = field(default_factory=set)
     silent_48h: set[str] = field(default_factory=set)
+    # accepted 订阅通知 per "openid template_id": each allows one subscribe/bizsend message
+    accepted: dict[str, int] = field(default_factory=dict)
+    subscription_messages: list[dict[str, Any]] = field(default_factory=list)
     _valid: set[str] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -67,6 +74,28 @@ class FakeWeChatApi:
             return {"errcode": 43004, "errmsg": "require subscribe"}
         if message.get("touser") in self.refusing:
             return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+        return None
+
+    def accept(self, openid: str, template_id: str) -> None:
+        """The user accepted one subscription message of the template (the pop-up's 允许)."""
+        key = f"{openid} {template_id}"
+        self.accepted[key] = self.accepted.get(key, 0) + 1
+
+    def subscriptions_to(self, openid: str) -> list[dict[str, Any]]:
+        return [item for item in self.subscription_messages if item.get("touser") == openid]
+
+    def _subscription_error(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        error = self._template_error(message)
+        if error:
+            return error
+        for key, value in (message.get("data") or {}).items():
+            text = value.get("value") if isinstance(value, dict) else None
+            if not isinstance(text, str) or (key.startswith("thing") and len(text) > THING_MAX_CHARS):
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}
+        key = f"{message.get('touser')} {message.get('template_id')}"
+        if self.accepted.get(key, 0) < 1:
+            return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+        self.accepted[key] -= 1
         return None
 
     def texts_to(self, openid: str) -> list[str]:
@@ -127,7 +156,17 @@ class FakeWeChatApi:
 
         @api.post("/cgi-bin/message/subscribe/bizsend")
         async def subscribe_send(request: Request, access_token: str | None = None) -> dict[str, Any]:
-            return await template_message(request, access_token)
+            error = self._token_error(access_token)
+            if error:
+                return error
+            message = json.loads(await request.body())
+            error = self._subscription_error(message)
+            if error:
+                return error
+            with self._changed:
+                self.subscription_messages.append(message)
+                self._changed.notify_all()
+            return {"errcode": 0, "errmsg": "ok"}
 
         @api.post("/cgi-bin/menu/create")
         async def menu_create(request: Request, access_token: str | None = None) -> dict[str, Any]:

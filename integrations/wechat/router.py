@@ -35,6 +35,7 @@ from integrations.wechat.protocol import (
     check_signature,
     check_timestamp,
 )
+from notices.contacts import ContactStore
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _unconfigured_router() -> APIRouter:
 def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore, deliveries: Deliveries) -> None:
     """Serves /wechat from the environment's WECHAT_* settings; without them, a 503 that says so.
     Messages the assistant sends unasked (agent replies, payment results) go out through the
-    customer-service API."""
+    customer-service API; what users push is noted for the notices in the gateway's database."""
     redaction.install()
     config = load_config()
     problem = config.problem()
@@ -147,7 +148,9 @@ def mount_wechat(app: FastAPI, brain: Brain, store: KeyValueStore, deliveries: D
         return
     http = httpx.AsyncClient(timeout=httpx.Timeout(config.api_timeout_seconds))
     api = WeChatApi(http, config, store)
-    channel = WeChatChannel(config, brain, store, api, load_menu())
+    settings = getattr(app.state, "settings", None)  # the gateway's; a bare test app has none
+    contacts = ContactStore(settings.assistant_database_url) if settings else None
+    channel = WeChatChannel(config, brain, store, api, load_menu(), contacts)
     deliveries.register("wechat", api.send_text)
     app.include_router(create_router(config, channel, store))
     app.state.wechat = channel

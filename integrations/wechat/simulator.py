@@ -34,13 +34,13 @@ def _cdata(value: str) -> str:
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def render_xml(fields: dict[str, str | int]) -> str:
-    """WeChat's flat push format: numbers bare, strings in CDATA."""
+def render_xml(fields: dict[str, str | int], nested: str = "") -> str:
+    """WeChat's push format: numbers bare, strings in CDATA, then any nested elements as given."""
     body = "".join(
         f"<{name}>{value if isinstance(value, int) else _cdata(value)}</{name}>"
         for name, value in fields.items()
     )
-    return f"<xml>{body}</xml>"
+    return f"<xml>{body}{nested}</xml>"
 
 
 class AesEnvelope:
@@ -125,11 +125,13 @@ class WeChatSimulator:
     def _query(self, timestamp: str, nonce: str) -> dict[str, str]:
         return {"signature": _sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
-    def build(self, openid: str, fields: dict[str, str | int], timestamp: int | None = None) -> Push:
+    def build(
+        self, openid: str, fields: dict[str, str | int], timestamp: int | None = None, nested: str = ""
+    ) -> Push:
         """Signs (and in safe mode encrypts) one push from `openid`."""
         created = int(time.time()) if timestamp is None else timestamp
         fields = {"ToUserName": self.account, "FromUserName": openid, "CreateTime": created, **fields}
-        xml = render_xml(fields)
+        xml = render_xml(fields, nested)
         stamp, nonce = str(created), str(secrets.randbelow(10**10))
         params = {**self._query(stamp, nonce), "openid": openid}
         if not self.safe_mode:
@@ -169,6 +171,23 @@ class WeChatSimulator:
         if key is not None:
             fields["EventKey"] = key
         return self.build(openid, fields)
+
+    def subscription_choice(
+        self, openid: str, choices: dict[str, bool], event: str = "subscribe_msg_popup_event"
+    ) -> Push:
+        """What WeChat pushes when the user answers the subscription pop-up (or, with
+        `subscribe_msg_change_event`, changes it in the settings): one List per template."""
+        container = (
+            "SubscribeMsgChangeEvent" if event == "subscribe_msg_change_event" else "SubscribeMsgPopupEvent"
+        )
+        items = "".join(
+            f"<List><TemplateId>{_cdata(template)}</TemplateId><SubscribeStatusString>"
+            f"{_cdata('accept' if accepted else 'reject')}</SubscribeStatusString><PopupScene>0</PopupScene></List>"
+            for template, accepted in choices.items()
+        )
+        return self.build(
+            openid, {"MsgType": "event", "Event": event}, nested=f"<{container}>{items}</{container}>"
+        )
 
     async def push(self, push: Push) -> Reply:
         response = await self._http.post(self.url, params=push.params, content=push.body)

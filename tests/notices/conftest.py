@@ -25,6 +25,7 @@ from integrations.alipay.config import load_alipay_config
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.config import WeChatConfig
 from integrations.wechat.fake_api import FakeWeChatApi
+from notices.contacts import ContactStore
 from notices.departments import EventFeed, LinkedChannels, build
 from notices.events import Event
 from notices.outbox import NoticeStore
@@ -38,6 +39,7 @@ from tests.servers import serve
 
 ZHANG_WEI_OPENID = "oDemoZhangWei0001"
 TICKET_TEMPLATE = "tpl-ticket-progress"
+SUBSCRIBE_TEMPLATE = "sub-tpl-appointment"
 ALIPAY_TEMPLATE = "alipay-tpl-notice"
 
 
@@ -72,12 +74,18 @@ class Pipeline:
     wechat: FakeWeChatApi
     alipay: FakeAlipay
     clock: Clock
+    contacts: ContactStore
 
     async def event(self, event_kind: str, **data: object) -> Event:
         """Stores one department event, as the webhook route does."""
         event = Event(uuid.uuid4().hex, event_kind, dict(data))
         await self.store.record(event, "webhook")
         return event
+
+    async def wrote(self, openid: str, hours_ago: float = 0) -> None:
+        """The WeChat user sent the account a message `hours_ago` (on the pipeline's clock)."""
+        at = self.clock.now - timedelta(hours=hours_ago)
+        await self.contacts.heard(f"wechat:{openid}", {"MsgType": "text"}, at)
 
     async def run(self) -> int:
         """One round of the sender as its scheduler runs it: plan, then send."""
@@ -93,7 +101,7 @@ def settings(**overrides: object) -> NoticeSettings:
 @pytest.fixture
 def fake_wechat() -> Iterator[tuple[FakeWeChatApi, str]]:
     api = FakeWeChatApi("wx" + uuid.uuid4().hex[:16], uuid.uuid4().hex)
-    api.templates.add(TICKET_TEMPLATE)
+    api.templates.update({TICKET_TEMPLATE, SUBSCRIBE_TEMPLATE})
     with serve(api.app()) as url:
         yield api, url
 
@@ -156,10 +164,16 @@ async def make_pipeline(
         config = WeChatConfig(app_id=wechat.app_id, app_secret=wechat.app_secret, api_base=wechat_url)
         alipay_config = load_alipay_config(AlipaySettings(**alipay_settings))
         assert alipay_config is not None
+        contacts = ContactStore(database)
         senders = Senders(
             {
                 "web": WebSender(),
-                "wechat": WeChatSender(WeChatApi(http, config, MemoryStore()), {"ticket": TICKET_TEMPLATE}),
+                "wechat": WeChatSender(
+                    WeChatApi(http, config, MemoryStore()),
+                    {"ticket": TICKET_TEMPLATE},
+                    contacts,
+                    {"appointment": SUBSCRIBE_TEMPLATE},
+                ),
                 "alipay": AlipaySender(AlipayApi(alipay_config), {"appointment": ALIPAY_TEMPLATE}),
             }
         )
@@ -178,7 +192,7 @@ async def make_pipeline(
             clock=clock,
         )
         worker = Worker(store, subscriptions, planner, senders, notice_settings, feed, clock)
-        return Pipeline(worker, store, subscriptions, wechat, alipay, clock)
+        return Pipeline(worker, store, subscriptions, wechat, alipay, clock, contacts)
 
     yield make
     for http in clients:

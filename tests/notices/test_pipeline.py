@@ -91,8 +91,9 @@ async def test_the_appointment_reminder_goes_out_at_the_lead_time_with_what_to_b
     pipeline.clock.now = city(8, 59)
     assert await pipeline.run() == 0
     pipeline.clock.now = city(9, 0)
+    await pipeline.wrote(ZHANG_WEI_OPENID, hours_ago=1)  # within 48 hours: a customer message
     assert await pipeline.run() == 1
-    [text] = pipeline.wechat.texts_to(ZHANG_WEI_OPENID)  # no appointment template: customer message
+    [text] = pipeline.wechat.texts_to(ZHANG_WEI_OPENID)
     assert "明天" in text and "09:00-09:30" in text and "市民服务中心" in text
     assert (
         "请带上：" in text
