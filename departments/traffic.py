@@ -16,6 +16,9 @@ class Violation:
     fine: float
     points: int
     status: str
+    pay_by: str | None = None
+    """The payment deadline (15 days after the penalty decision), where the department says it."""
+    late_fee: float = 0.0
 
 
 class TrafficClient(DepartmentClient):
@@ -33,6 +36,8 @@ class TrafficClient(DepartmentClient):
                 fine=float(item["fine"]),
                 points=int(item["points"]),
                 status=item["status"],
+                pay_by=item.get("pay_by"),
+                late_fee=float(item.get("late_fee") or 0),
             )
             for item in record["violations"]
         ]

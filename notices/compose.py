@@ -67,6 +67,25 @@ def bill_due_notice(data: dict[str, Any], today: date) -> Notice:
     return Notice(f"{row.name}快到期", "\n".join(lines))
 
 
+FINE = "traffic_fine"
+
+
+def fine_due_notice(data: dict[str, Any], today: date) -> Notice:
+    """A traffic fine not paid yet; its deadline is 15 days after the penalty decision, and each
+    day late adds 3 % of the fine, at most the fine again (《行政处罚法》第七十二条)."""
+    row = BILL_TYPES[FINE]
+    due = date.fromisoformat(str(data["pay_by"]))
+    day = date.fromisoformat(str(data["date"]))
+    lines = [
+        f"【{row.name}提醒】车牌 {data['plate_number']} {day.month}月{day.day}日的违章罚款"
+        f"{float(data['fine']):g}元还没交，{day_label(due, today)}是缴款期限。",
+        "逾期每天加罚罚款的3%，最多加到与罚款一样多。",
+        row.pay_hint,
+        stop_line(f"{row.name}提醒"),
+    ]
+    return Notice("交通罚款快到期", "\n".join(lines))
+
+
 def payment_notice(data: dict[str, Any]) -> Notice:
     row = BILL_TYPES[str(data["bill_type"])]
     amount = f"{float(data['amount']):.2f}元"

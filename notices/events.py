@@ -21,6 +21,7 @@ EVENT_KINDS = frozenset(
         "ticket.status_changed",
         "bill.issued",
         "bill.paid",
+        "fine.issued",
         "appointment.booked",
         "appointment.cancelled",
         "outage.announced",

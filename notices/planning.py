@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ TICKET_STATUSES = frozenset({"已受理", "已派单", "已办结"})
 """处理中 is not worth a message of its own; the citizen hears when it is dispatched and done."""
 BILL_REMINDER_HOUR = time(9, 0)
 BILL_DUE, PAYMENT, OUTAGE = "bill_due", "payment", "outage"
+FINE_PAID = "已处理"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -41,6 +43,10 @@ def city_date(utc: datetime) -> date:
 
 def bill_ref(data: dict[str, Any]) -> str:
     return f"{data['bill_type']}:{data['account_number']}:{data['period']}"
+
+
+def fine_ref(data: dict[str, Any]) -> str:
+    return f"{compose.FINE}:{data['plate_number']}:{data['record_id']}"
 
 
 class Planner:
@@ -76,6 +82,7 @@ class Planner:
             "ticket.status_changed": self._ticket,
             "bill.issued": self._bill_issued,
             "bill.paid": self._bill_paid,
+            "fine.issued": self._fine_issued,
             "appointment.booked": self._booked,
             "appointment.cancelled": self._cancelled,
             "outage.announced": self._outage,
@@ -115,14 +122,17 @@ class Planner:
         local = datetime.combine(due - timedelta(days=self._bill_days), BILL_REMINDER_HOUR, CITY_TIMEZONE)
         return max(_utc(local), self._clock())
 
-    def bill_drafts(
-        self, data: dict[str, Any], recipients: list[tuple[str, str | None]], event_id: str | None
+    def _due_drafts(
+        self,
+        ref: str,
+        due: date,
+        compose_for: Callable[[date], compose.Notice],
+        recipients: list[tuple[str, str | None]],
+        event_id: str | None,
     ) -> list[Draft]:
-        due = date.fromisoformat(str(data["due_date"]))
-        if data.get("status") == "paid" or due < self._today():
-            return []
-        notice = compose.bill_due_notice(data, self._today())
-        ref = bill_ref(data)
+        """One reminder per recipient of something due on `due`, worded for the day it goes out."""
+        not_before = self._reminder_time(due)
+        notice = compose_for(city_date(not_before))
         return [
             Draft(
                 f"bill:{ref}:{recipient}",
@@ -133,15 +143,43 @@ class Planner:
                 ref=ref,
                 event_id=event_id,
                 citizen_id=citizen,
-                not_before=self._reminder_time(due),
+                not_before=not_before,
             )
             for recipient, citizen in recipients
         ]
+
+    def bill_drafts(
+        self, data: dict[str, Any], recipients: list[tuple[str, str | None]], event_id: str | None
+    ) -> list[Draft]:
+        due = date.fromisoformat(str(data["due_date"]))
+        if data.get("status") == "paid" or due < self._today():
+            return []
+        return self._due_drafts(
+            bill_ref(data), due, lambda day: compose.bill_due_notice(data, day), recipients, event_id
+        )
+
+    def fine_drafts(
+        self, data: dict[str, Any], recipients: list[tuple[str, str | None]], event_id: str | None
+    ) -> list[Draft]:
+        """A traffic fine not paid by its deadline (`pay_by`) gets the same reminder as a bill."""
+        if data.get("status") == FINE_PAID or not data.get("pay_by"):
+            return []
+        due = date.fromisoformat(str(data["pay_by"]))
+        if due < self._today():
+            return []
+        return self._due_drafts(
+            fine_ref(data), due, lambda day: compose.fine_due_notice(data, day), recipients, event_id
+        )
 
     async def _bill_issued(self, event: Event) -> list[Draft]:
         data = event.data
         rows = await self._subscriptions.bill_subscribers(str(data["bill_type"]), str(data["account_number"]))
         return self.bill_drafts(data, [(row.recipient, row.citizen_id) for row in rows], event.event_id)
+
+    async def _fine_issued(self, event: Event) -> list[Draft]:
+        data = event.data
+        rows = await self._subscriptions.bill_subscribers(compose.FINE, str(data["plate_number"]))
+        return self.fine_drafts(data, [(row.recipient, row.citizen_id) for row in rows], event.event_id)
 
     async def _bill_paid(self, event: Event) -> list[Draft]:
         data = event.data
@@ -210,28 +248,53 @@ class Planner:
         ]
 
     async def scan_bills(self) -> int:
-        """For departments that post no events: each subscribed account's unpaid bills coming due."""
+        """For departments that post no events: each subscribed account's unpaid bills, and each
+        subscribed plate's unpaid fines, coming due; a fine paid since drops its reminder."""
         queued = 0
         for row in await self._subscriptions.all_bill_subscriptions():
-            if (
-                row.bill_type not in BILL_TYPES
-                or BILL_TYPES[row.bill_type].kind != "billed"
-                or not row.account
-            ):
+            if row.bill_type not in BILL_TYPES or not row.account:
                 continue
-            account = await self._registry.billing(row.bill_type).get_account(row.account)
-            assert isinstance(account, UtilityAccount)
-            for bill in account.bills:
-                data = {
-                    "bill_type": row.bill_type,
-                    "account_number": row.account,
-                    "period": bill.period,
-                    "amount": bill.amount,
-                    "due_date": bill.due_date,
-                    "status": bill.status,
-                }
-                due = date.fromisoformat(bill.due_date)
-                if (due - self._today()).days <= self._bill_days:
-                    for draft in self.bill_drafts(data, [(row.recipient, row.citizen_id)], None):
-                        queued += await self._store.enqueue(draft)
+            kind = BILL_TYPES[row.bill_type].kind
+            if kind == "billed":
+                drafts = await self._scanned_bills(
+                    row.bill_type, row.account, (row.recipient, row.citizen_id)
+                )
+            elif kind == "traffic":
+                drafts = await self._scanned_fines(row.account, (row.recipient, row.citizen_id))
+            else:
+                continue
+            for draft in drafts:
+                queued += await self._store.enqueue(draft)
         return queued
+
+    def _soon(self, due: str) -> bool:
+        return (date.fromisoformat(due) - self._today()).days <= self._bill_days
+
+    async def _scanned_bills(
+        self, bill_type: str, number: str, recipient: tuple[str, str | None]
+    ) -> list[Draft]:
+        account = await self._registry.billing(bill_type).get_account(number)
+        assert isinstance(account, UtilityAccount)
+        drafts: list[Draft] = []
+        for bill in account.bills:
+            data = {
+                "bill_type": bill_type,
+                "account_number": number,
+                "period": bill.period,
+                "amount": bill.amount,
+                "due_date": bill.due_date,
+                "status": bill.status,
+            }
+            if self._soon(bill.due_date):
+                drafts += self.bill_drafts(data, [recipient], None)
+        return drafts
+
+    async def _scanned_fines(self, plate: str, recipient: tuple[str, str | None]) -> list[Draft]:
+        drafts: list[Draft] = []
+        for violation in await self._registry.traffic.violations(plate):
+            data = {**asdict(violation), "plate_number": plate}
+            if violation.status == FINE_PAID:
+                await self._store.skip_queued(BILL_DUE, fine_ref(data), "paid")
+            elif violation.pay_by and self._soon(violation.pay_by):
+                drafts += self.fine_drafts(data, [recipient], None)
+        return drafts

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.reminders.topics import TOPIC_NAMES, bill_topic_name
+from actions.reminders.topics import TOPIC_NAMES, account_label, bill_topic_name
 from departments.bill_types import BILL_TYPES
 from notices.subscriptions import ALL, BILL, DEFAULT_ON, subscription_store
 
@@ -29,8 +29,9 @@ class ActionListNotices(Action):
         lines = ["您的提醒："]
         for row in rows:
             if row.topic == BILL and row.enabled and row.bill_type in BILL_TYPES:
-                shown = BILL_TYPES[row.bill_type].shown(row.account)
-                lines.append(f"· {bill_topic_name(row.bill_type)}：开（户号 {shown}）")
+                lines.append(
+                    f"· {bill_topic_name(row.bill_type)}：开（{account_label(row.bill_type, row.account)}）"
+                )
         for topic in sorted(DEFAULT_ON):
             off = any(row.topic == topic and not row.ref and not row.enabled for row in rows)
             lines.append(f"· {TOPIC_NAMES[topic]}：{'关' if off else '开'}")

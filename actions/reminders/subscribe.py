@@ -8,7 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.reminders.topics import REMINDABLE, TOPIC_NAMES, bill_topic_name, named_bill_types, named_topic
+from actions.reminders.topics import (
+    REMINDABLE,
+    TOPIC_NAMES,
+    account_label,
+    bill_topic_name,
+    named_bill_types,
+    named_topic,
+)
 from common.settings import load_settings
 from departments.accounts import linked_accounts
 from departments.base import DepartmentError
@@ -58,15 +65,17 @@ class ActionSubscribeNotice(Action):
         except DepartmentError:
             linked = {}
         account = bound.get(bill_type) or linked.get(bill_type)
+        fine = row.kind == "traffic"
         if not account:
             return (
-                f"要提醒哪个户号呢？请先绑定{row.identifier_name}（{row.identifier_hint}），"
-                f"再说“{row.name}快到期提醒我”。"
+                f"要提醒哪个{'车牌' if fine else '户号'}呢？请先绑定{row.identifier_name}（{row.identifier_hint}），"
+                f"再说“{'罚单' if fine else row.name}快到期提醒我”。"
             )
         await subscription_store().subscribe(sender_id, BILL, bill_type, account)
         days = load_settings().notices.bill_days_before
+        what = "罚款缴款期限" if fine else "账单到期"
         return (
-            f"好的，{row.name}（户号 {row.shown(account)}）账单到期前{days}天还没交，会提醒您{_quiet_line()}。"
+            f"好的，{row.name}（{account_label(bill_type, account)}）{what}前{days}天还没交，会提醒您{_quiet_line()}。"
             f"不想收了，回复“退订{bill_topic_name(bill_type)}”。"
         )
 

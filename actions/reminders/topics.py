@@ -14,8 +14,9 @@ TOPIC_WORDS = {
     TICKET: ("投诉", "工单", "12345", "反映的问题", "办理进度"),
 }
 TOPIC_NAMES = {APPOINTMENT: "预约提醒", TICKET: "投诉提醒"}
-REMINDABLE = tuple(row.id for row in BILL_TYPES.values() if row.kind == "billed")
-"""Bills with a due date a department announces: water, electricity, gas, cable TV."""
+REMINDABLE = tuple(row.id for row in BILL_TYPES.values() if row.kind in ("billed", "traffic"))
+"""What has a due date a department announces: water, electricity, gas and cable TV bills, and
+traffic fines (15 days after the penalty decision)."""
 
 
 def named_bill_types(tracker: Tracker) -> list[str]:
@@ -36,3 +37,10 @@ def named_topic(tracker: Tracker) -> str | None:
 
 def bill_topic_name(bill_type: str) -> str:
     return f"{BILL_TYPES[bill_type].name}提醒"
+
+
+def account_label(bill_type: str, identifier: str) -> str:
+    """ "户号 31****2345", "账号 CATV****0001", "车牌 鲁K·A1234": what a reminder is for."""
+    row = BILL_TYPES[bill_type]
+    word = "车牌" if row.kind == "traffic" else row.account_word
+    return f"{word} {row.shown(identifier)}"
