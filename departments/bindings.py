@@ -53,6 +53,20 @@ class BindingStore(AssistantStore):
             rows = session.scalars(select(Binding).where(Binding.sender_id == sender_id))
             return {row.bill_type: row.identifier for row in rows}
 
+    def _bound_to(self, bill_type: str, identifier: str) -> list[str]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Binding.sender_id).where(
+                        Binding.bill_type == bill_type, Binding.identifier == identifier
+                    )
+                )
+            )
+
+    async def bound_to(self, bill_type: str, identifier: str) -> list[str]:
+        """The channel users who bound this account (an outage on it concerns them)."""
+        return await self._run(self._bound_to, bill_type, identifier)
+
     async def bind(self, sender_id: str, bill_type: str, identifier: str) -> None:
         await self._run(self._bind, sender_id, bill_type, identifier)
 

@@ -7,7 +7,7 @@ the wording of the "stop" line matches what the dialogue understands ("退订水
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -114,14 +114,44 @@ def appointment_notice(data: dict[str, Any], today: date) -> Notice:
     return Notice("预约提醒", "\n".join(lines))
 
 
+OUTAGE_WORDS = {"gas": "停气", "water": "停水", "electricity": "停电"}
+OUTAGE_ADVICE = {
+    "gas": "请关好燃气阀门；来气后先开窗通风、检查无异味再用。",
+    "water": "请提前储水，关好水龙头；来水后先放一会儿再用。",
+    "electricity": "请提前做好准备，关好大功率电器；来电后再逐个打开。",
+}
+
+
 def outage_notice(data: dict[str, Any]) -> Notice:
-    row = BILL_TYPES.get(str(data.get("bill_type", "")))
-    name = {"gas": "停气", "water": "停水", "electricity": "停电"}.get(row.id if row else "", "停供")
+    """Urgent: no stop line, since opting out does not hold back a safety notice."""
+    bill_type = str(data.get("bill_type", ""))
+    name = OUTAGE_WORDS.get(bill_type, "停供")
+    when = _span(str(data.get("starts") or ""), str(data.get("ends") or ""))
+    reason = str(data.get("reason") or "").strip().rstrip("。")
     lines = [
-        f"【{name}通知】{data.get('area', '')}{data.get('starts', '')}起{name}：{data.get('reason', '')}",
-        str(data.get("advice") or "请关好阀门，注意安全。"),
+        f"【{name}通知】{data.get('area', '')}{when}{name}" + (f"，原因：{reason}。" if reason else "。"),
+        str(data.get("advice") or OUTAGE_ADVICE.get(bill_type, "请提前做好准备。")),
     ]
-    return Notice(f"{name}通知", "\n".join(line for line in lines if line))
+    return Notice(f"{name}通知", "\n".join(lines))
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _span(starts: str, ends: str) -> str:
+    """ " 12月3日 09:00至17:00": a department's ISO times as citizens read them, else as sent."""
+    start, end = _moment(starts), _moment(ends)
+    if start is None:
+        return starts
+    first = f"{start.month}月{start.day}日 {start:%H:%M}"
+    if end is None:
+        return f" {first}起"
+    last = f"{end:%H:%M}" if end.date() == start.date() else f"{end.month}月{end.day}日 {end:%H:%M}"
+    return f" {first}至{last}"
 
 
 def materials_for(data: dict[str, Any]) -> list[str]:

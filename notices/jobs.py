@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from common.database import shared_engine
 from common.settings import Settings
+from departments.bindings import BindingStore
 from departments.registry import Departments
 from notices.departments import EventFeed, LinkedChannels, build
 from notices.outbox import NoticeStore
@@ -41,6 +42,7 @@ def build_worker(settings: Settings, senders: Senders) -> Worker:
         subscriptions,
         build(departments, "population", LinkedChannels, "市民信息系统"),
         Departments(departments),
+        BindingStore(settings.assistant_database_url),
         hotline=settings.hotline,
         bill_days_before=settings.notices.bill_days_before,
         appointment_lead_hours=settings.notices.appointment_lead_hours,

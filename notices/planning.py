@@ -15,6 +15,7 @@ from typing import Any
 
 from common.time_words import CITY_TIMEZONE
 from departments.bill_types import BILL_TYPES
+from departments.bindings import BindingStore
 from departments.registry import Departments
 from departments.utility import UtilityAccount
 from notices import compose
@@ -56,6 +57,7 @@ class Planner:
         subscriptions: SubscriptionStore,
         links: LinkedChannels,
         registry: Departments,
+        bindings: BindingStore,
         *,
         hotline: str,
         bill_days_before: int,
@@ -66,6 +68,7 @@ class Planner:
         self._subscriptions = subscriptions
         self._links = links
         self._registry = registry
+        self._bindings = bindings
         self._hotline = hotline
         self._bill_days = bill_days_before
         self._lead = timedelta(hours=appointment_lead_hours)
@@ -230,21 +233,33 @@ class Planner:
         return []
 
     async def _outage(self, event: Event) -> list[Draft]:
+        """Urgent, to everyone the assistant knows behind an affected account: who subscribed to
+        its reminders or bound it in a conversation, and the holder's linked channel."""
         data = event.data
+        bill_type = str(data.get("bill_type", ""))
+        people: dict[str, str | None] = {}
+        for item in data.get("accounts") or []:
+            number, holder = str(item["account_number"]), item.get("holder")
+            for row in await self._subscriptions.bill_subscribers(bill_type, number):
+                people.setdefault(row.recipient, row.citizen_id or holder)
+            for sender in await self._bindings.bound_to(bill_type, number):
+                people.setdefault(sender, holder)
+            linked = await self._links.of(holder) if holder else []
+            if linked:
+                people.setdefault(linked[0], holder)
         notice = compose.outage_notice(data)
-        rows = await self._subscriptions.bill_subscribers(str(data.get("bill_type", "")))
         return [
             Draft(
-                f"{event.event_id}:{row.recipient}",
+                f"{event.event_id}:{recipient}",
                 OUTAGE,
-                row.recipient,
+                recipient,
                 notice.title,
                 notice.text,
                 event_id=event.event_id,
-                citizen_id=row.citizen_id,
+                citizen_id=citizen,
                 urgent=True,
             )
-            for row in rows
+            for recipient, citizen in people.items()
         ]
 
     async def scan_bills(self) -> int:

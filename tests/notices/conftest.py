@@ -19,6 +19,7 @@ from common.database import dispose_engines
 from common.settings import DepartmentSettings, NoticeSettings
 from common.store import MemoryStore
 from common.time_words import CITY_TIMEZONE
+from departments.bindings import BindingStore
 from departments.registry import Departments
 from integrations.alipay.client import AlipayApi
 from integrations.alipay.config import load_alipay_config
@@ -75,6 +76,7 @@ class Pipeline:
     alipay: FakeAlipay
     clock: Clock
     contacts: ContactStore
+    bindings: BindingStore
 
     async def event(self, event_kind: str, **data: object) -> Event:
         """Stores one department event, as the webhook route does."""
@@ -164,7 +166,7 @@ async def make_pipeline(
         config = WeChatConfig(app_id=wechat.app_id, app_secret=wechat.app_secret, api_base=wechat_url)
         alipay_config = load_alipay_config(AlipaySettings(**alipay_settings))
         assert alipay_config is not None
-        contacts = ContactStore(database)
+        contacts, bindings = ContactStore(database), BindingStore(database)
         senders = Senders(
             {
                 "web": WebSender(),
@@ -186,13 +188,14 @@ async def make_pipeline(
             subscriptions,
             build(departments, "population", LinkedChannels, "市民信息系统"),
             Departments(departments),
+            bindings,
             hotline="12345",
             bill_days_before=notice_settings.bill_days_before,
             appointment_lead_hours=notice_settings.appointment_lead_hours,
             clock=clock,
         )
         worker = Worker(store, subscriptions, planner, senders, notice_settings, feed, clock)
-        return Pipeline(worker, store, subscriptions, wechat, alipay, clock, contacts)
+        return Pipeline(worker, store, subscriptions, wechat, alipay, clock, contacts, bindings)
 
     yield make
     for http in clients:

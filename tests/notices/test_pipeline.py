@@ -54,12 +54,18 @@ async def test_quiet_hours_hold_until_morning_but_not_an_urgent_outage(make_pipe
         title="路灯不亮",
     )
     await pipeline.event(
-        "outage.announced", bill_type="gas", area="环翠区文化路", starts="今晚23:40", reason="燃气管道抢修"
+        "outage.announced",
+        bill_type="gas",
+        area="环翠区文化中路",
+        starts="2099-01-01T23:40",
+        reason="燃气管道抢修",
+        accounts=[{"account_number": "GZ20080077", "holder": "C002"}],  # C002: 李娜, never wrote
     )
     assert await pipeline.run() == 1  # the outage only
-    assert [(kind, status) for kind, _, status in await _statuses(pipeline)] == [
-        ("ticket", QUEUED),
-        ("outage", SENT),
+    assert [(kind, recipient, status) for kind, recipient, status in await _statuses(pipeline)] == [
+        ("ticket", f"wechat:{ZHANG_WEI_OPENID}", QUEUED),
+        ("outage", WEB_USER, SENT),
+        ("outage", "wechat:oDemoLiNa00000002", REFUSED),  # no outage template, outside 48 hours
     ]
     pipeline.clock.now = city(7, 59, days=2)
     assert await pipeline.run() == 0
