@@ -2,7 +2,10 @@
 (`assistant_notice_jobs`, the SQLAlchemy job store: SQLite embedded, PostgreSQL with
 DATABASE_URL): plan the inbox and send what is due every NOTICE_SEND_INTERVAL_SECONDS, poll the
 departments' event feed every NOTICE_POLL_SECONDS (0: webhooks only), scan subscribed bills
-every NOTICE_BILL_SCAN_MINUTES. The job store names each job's function by its import path,
+every NOTICE_BILL_SCAN_MINUTES. With REDIS_URL the round queues the due notices on Redis
+(`notices.queue`, arq) and this process's queue worker sends them, beside any started with
+`python -m notices worker`. Each round touches the heartbeat file (`notices.health`), which the
+containers' liveness check reads. The job store names each job's function by its import path,
 which is why they live here and not in `__main__`.
 """
 
@@ -12,6 +15,8 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,17 +25,31 @@ from common.database import shared_engine
 from common.settings import Settings
 from departments.bindings import BindingStore
 from departments.registry import Departments
+from notices import health
 from notices.departments import EventFeed, LinkedChannels, build
+from notices.models import utc_now
 from notices.outbox import NoticeStore
 from notices.planning import Planner
+from notices.queue import SendQueue
 from notices.senders import Senders
 from notices.subscriptions import SubscriptionStore
 from notices.worker import Worker
 
 logger = logging.getLogger("notices")
 JOBS_TABLE = "assistant_notice_jobs"
-_state: dict[str, Worker] = {}
 _busy = asyncio.Lock()
+
+
+@dataclass
+class _Process:
+    """What the scheduled jobs of this process work with."""
+
+    worker: Worker
+    heartbeat: Path
+    queue: SendQueue | None = None
+
+
+_running: dict[str, _Process] = {}
 
 
 def build_worker(settings: Settings, senders: Senders) -> Worker:
@@ -53,28 +72,33 @@ def build_worker(settings: Settings, senders: Senders) -> Worker:
     return Worker(store, subscriptions, planner, senders, settings.notices, feed)
 
 
-async def _guarded(step: Callable[[Worker], Awaitable[int]]) -> None:
+async def _guarded(step: Callable[[_Process], Awaitable[int]]) -> None:
+    process = _running["process"]
     async with _busy:  # one round at a time, and shutdown waits for the round under way
         try:
-            await step(_state["worker"])
+            await step(process)
         except Exception:
             logger.exception("a notices round failed; the next one tries again")
+        finally:
+            health.beat(process.heartbeat)
 
 
 async def deliver_job() -> None:
-    async def step(worker: Worker) -> int:
-        await worker.plan_round()
-        return await worker.send_round()
+    async def step(process: _Process) -> int:
+        await process.worker.plan_round()
+        if process.queue is not None:
+            return await process.queue.dispatch(process.worker.store, utc_now())
+        return await process.worker.send_round()
 
     await _guarded(step)
 
 
 async def poll_job() -> None:
-    await _guarded(lambda worker: worker.poll_round())
+    await _guarded(lambda process: process.worker.poll_round())
 
 
 async def scan_job() -> None:
-    await _guarded(lambda worker: worker.planner.scan_bills())
+    await _guarded(lambda process: process.worker.planner.scan_bills())
 
 
 def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
@@ -97,11 +121,48 @@ def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
             scheduler.remove_job(job_id)
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, *, worker_only: bool = False) -> None:
+    """The sender process: the scheduler (unless `worker_only`) and, with REDIS_URL, a queue worker."""
+    if worker_only and not settings.redis_url:
+        raise SystemExit("`python -m notices worker` sends from the Redis queue: set REDIS_URL")
     # Every job run is logged at INFO by APScheduler; a round that sends something logs itself.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     senders = Senders.from_settings(settings)
-    _state["worker"] = build_worker(settings, senders)
+    queue = await SendQueue.connect(settings.redis_url) if settings.redis_url else None
+    process = _Process(build_worker(settings, senders), health.heartbeat_path(settings.state_dir))
+    process.queue = None if worker_only else queue
+    _running["process"] = process
+    scheduler = None if worker_only else _start_scheduler(settings)
+    consumer = queue.consumer(process.worker) if queue else None
+    tasks = [asyncio.create_task(consumer.async_run())] if consumer else []
+    if worker_only:  # no rounds here: the idle ticks beat, while the queue worker runs
+        tasks.append(asyncio.create_task(_tick(process.heartbeat, settings.notices.send_interval_seconds)))
+    logger.info("notices sender started%s", " on the Redis queue" if queue else "")
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    async with _busy:
+        if consumer is not None:
+            await consumer.close()  # lets the jobs under way finish
+        for task in tasks:
+            task.cancel()
+        logger.info("notices sender stopped")
+    if queue is not None:
+        await queue.aclose()
+    await senders.aclose()
+
+
+async def _tick(heartbeat: Path, seconds: float) -> None:
+    while True:
+        health.beat(heartbeat)
+        await asyncio.sleep(max(seconds, 1.0))
+
+
+def _start_scheduler(settings: Settings) -> AsyncIOScheduler:
     store = SQLAlchemyJobStore(engine=shared_engine(settings.assistant_database_url), tablename=JOBS_TABLE)
     scheduler = AsyncIOScheduler(
         jobstores={"default": store},
@@ -110,13 +171,4 @@ async def run(settings: Settings) -> None:
     scheduler.start(paused=True)
     schedule(scheduler, settings)
     scheduler.resume()
-    logger.info("notices sender started")
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    await stopping.wait()
-    scheduler.shutdown(wait=False)
-    async with _busy:
-        logger.info("notices sender stopped")
-    await senders.aclose()
+    return scheduler

@@ -180,6 +180,26 @@ class NoticeStore(AssistantStore):
     async def claim_due(self, now: datetime, limit: int = 20) -> list[NoticeDelivery]:
         return await self._run(self._claim, now, limit)
 
+    def _take(self, delivery_id: int, claim: datetime, now: datetime) -> NoticeDelivery | None:
+        with self._sessions() as session:
+            won = session.execute(
+                update(NoticeDelivery)
+                .where(
+                    NoticeDelivery.id == delivery_id,
+                    NoticeDelivery.status == SENDING,
+                    NoticeDelivery.lease_until == claim,
+                    NoticeDelivery.lease_until > now,
+                )
+                .values(lease_until=now + timedelta(seconds=LEASE_SECONDS))
+            )
+            session.commit()
+            return session.get(NoticeDelivery, delivery_id) if won.rowcount == 1 else None
+
+    async def take(self, delivery_id: int, claim: datetime, now: datetime) -> NoticeDelivery | None:
+        """A queued job's claim (its lease time), taken once and only while it holds: None for a
+        job that waited past its lease or runs again after its worker died."""
+        return await self._run(self._take, delivery_id, claim, now)
+
     def _finish(
         self, delivery_id: int, status: str, error: str | None, attempts: int | None, at: datetime | None
     ) -> None:

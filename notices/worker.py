@@ -131,6 +131,15 @@ class Worker:
             sent += await self._deliver(delivery, now)
         return sent
 
+    async def send_claimed(self, delivery_id: int, claim: datetime) -> str:
+        """One delivery the queue carried (`notices.queue`): sent as a round would send it, or
+        nothing when its claim is stale."""
+        now = self._clock()
+        delivery = await self.store.take(delivery_id, claim, now)
+        if delivery is None:
+            return "stale"
+        return "sent" if await self._deliver(delivery, now) else "not sent"
+
     async def _deliver(self, delivery: NoticeDelivery, now: datetime) -> int:
         limits = self._settings
         if not delivery.urgent:
