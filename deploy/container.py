@@ -1,7 +1,7 @@
 """Entry point of the two deployment images.
 
-    container.py gateway|actions|sandbox|rasa   start that process, as scripts/stack.py does
-    container.py health [ROLE]                  exit 0 when it is healthy (Docker HEALTHCHECK)
+    container.py gateway|actions|sandbox|rasa|notices   start that process, as scripts/stack.py does
+    container.py health [ROLE]                          exit 0 when it is healthy (Docker HEALTHCHECK)
 
 The commands, health URLs and Rasa's rendered endpoints are the ones `make run` uses, so a
 container runs what the end-to-end tests exercise. Every setting is a variable of the README's
@@ -9,7 +9,10 @@ configuration table; addresses are the ones other processes use (RASA_URL, ACTIO
 SANDBOX_URL), and each process listens on all interfaces at that address's port. No process
 starts without the secret that guards it, since each listens beyond the loopback interface:
 Rasa's HTTP API wants RASA_AUTH_TOKEN, the action server ACTION_SERVER_TOKEN (Rasa presents
-it), the sandbox SANDBOX_API_KEY (the department clients present DEPARTMENT_API_KEY).
+it), the sandbox SANDBOX_API_KEY (the department clients present DEPARTMENT_API_KEY). The
+notices sender listens on nothing; it wants DATABASE_URL, the gateway's database, where the
+events it plans and the notices it sends are (a container's own SQLite would be another one),
+and is healthy while its heartbeat file is fresh (`notices.health`).
 Standard library only: the app image and the Rasa image run it with their own Python.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -25,7 +29,7 @@ from urllib.request import urlopen
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = APP_ROOT / "models"
-ROLES = ("gateway", "actions", "sandbox", "rasa")
+ROLES = ("gateway", "actions", "sandbox", "rasa", "notices")
 DEFAULTS = {
     "RASA_URL": "http://127.0.0.1:5005",
     "ACTION_SERVER_URL": "http://127.0.0.1:5055",
@@ -40,7 +44,11 @@ REQUIRED_SECRETS = {
     "actions": ("ACTION_SERVER_TOKEN",),
     "sandbox": ("SANDBOX_API_KEY",),
     "rasa": ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"),
+    "notices": ("DATABASE_URL",),
 }
+# notices.health: the sender touches this file every round; older than this, it is hung.
+HEARTBEAT_FILE = "notices.heartbeat"
+HEARTBEAT_MAX_AGE_SECONDS = 300
 
 
 class ConfigurationError(SystemExit):
@@ -50,9 +58,13 @@ class ConfigurationError(SystemExit):
 def _require_secrets(role: str, env: Mapping[str, str]) -> None:
     missing = [name for name in REQUIRED_SECRETS.get(role, ()) if not (env.get(name) or "").strip()]
     if missing:
+        why = (
+            "it shares the gateway's database"
+            if role == "notices"
+            else "an internal service is never left open"
+        )
         raise ConfigurationError(
-            f"{role} needs {', '.join(missing)}: an internal service is never left open "
-            "(deploy/env.example, deploy/k8s/secret.example.yaml)"
+            f"{role} needs {', '.join(missing)}: {why} (deploy/env.example, deploy/k8s/secret.example.yaml)"
         )
 
 
@@ -91,6 +103,8 @@ def command(role: str, env: Mapping[str, str]) -> tuple[list[str], dict[str, str
         }
     if role == "rasa":
         return _rasa_command(env)
+    if role == "notices":
+        return [python, "-m", "notices"], {}
     raise ConfigurationError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
 
 
@@ -156,7 +170,12 @@ def role_of(argv: Sequence[str]) -> str | None:
     for index, arg in enumerate(argv[:-1]):
         if arg == "-m":
             module = argv[index + 1]
-            return {"bot": "gateway", "actions.server": "actions", "sandbox": "sandbox"}.get(module)
+            return {
+                "bot": "gateway",
+                "actions.server": "actions",
+                "sandbox": "sandbox",
+                "notices": "notices",
+            }.get(module)
     if "run" in argv and any(Path(arg).name in ("rasa", "rasa_server.py") for arg in argv):
         return "rasa"
     return None
@@ -167,7 +186,19 @@ def _pid1_argv() -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def heartbeat_fresh(env: Mapping[str, str]) -> bool:
+    """The notices sender's liveness: its last round was at most HEARTBEAT_MAX_AGE_SECONDS ago."""
+    state_dir = Path(env.get("STATE_DIR") or APP_ROOT / ".run")
+    try:
+        age = time.time() - (state_dir / HEARTBEAT_FILE).stat().st_mtime
+    except OSError:
+        return False
+    return age <= HEARTBEAT_MAX_AGE_SECONDS
+
+
 def healthy(role: str, env: Mapping[str, str]) -> bool:
+    if role == "notices":
+        return heartbeat_fresh(env)
     url, check = health_check(role, env)
     try:
         with urlopen(url, timeout=4) as response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -51,7 +52,13 @@ SHARED_STATE = {
     "actions": {"DATABASE_URL"},
 }
 # RSS after start, README "Measured on this machine": the requests must cover it.
-MEASURED_NAMES = {"Rasa": "rasa", "gateway": "gateway", "action server": "actions", "sandbox": "sandbox"}
+MEASURED_NAMES = {
+    "Rasa": "rasa",
+    "gateway": "gateway",
+    "action server": "actions",
+    "sandbox": "sandbox",
+    "notices sender": "notices",
+}
 
 
 # --- loading and rendering -------------------------------------------------------------------
@@ -349,7 +356,7 @@ def test_probes_ask_paths_the_code_serves() -> None:
     for layout in LAYOUTS:
         for deployment, container in _deployment_containers(layout):
             role = _role(container)
-            ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+            ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
             probes = {
                 kind: container.get(kind) for kind in ("startupProbe", "readinessProbe", "livenessProbe")
             }
@@ -412,7 +419,7 @@ def test_resources_cover_the_measured_memory() -> None:
     (row,) = [line for line in readme.splitlines() if line.startswith("| stack memory after start")]
     measured = {
         MEASURED_NAMES[name]: float(mb) * 1e6
-        for name, mb in re.findall(r"(Rasa|gateway|action server|sandbox) (\d+) MB", row)
+        for name, mb in re.findall(r"(Rasa|gateway|action server|sandbox|notices sender) (\d+) MB", row)
     }
     assert set(measured) == set(MEASURED_NAMES.values())
     for layout in LAYOUTS:
@@ -470,7 +477,7 @@ def test_compose_passes_only_readme_variables() -> None:
 
 def test_compose_services_are_healthchecked_restarted_and_ordered() -> None:
     services = _compose()["services"]
-    assert set(services) == {"gateway", "rasa", "actions", "sandbox", "redis", "postgres"}
+    assert set(services) == {"gateway", "rasa", "actions", "sandbox", "notices", "redis", "postgres"}
     for name, service in services.items():
         assert service["restart"] == "unless-stopped", name
         assert service["healthcheck"]["test"], name
@@ -582,6 +589,7 @@ def test_container_entry_point_starts_what_the_stack_starts(tmp_path: Path) -> N
         ("actions", "ACTION_SERVER_TOKEN"),
         ("gateway", "RASA_AUTH_TOKEN"),
         ("sandbox", "SANDBOX_API_KEY"),
+        ("notices", "DATABASE_URL"),
     ],
 )
 def test_no_container_starts_its_service_open(role: str, secret: str, tmp_path: Path) -> None:
@@ -591,6 +599,7 @@ def test_no_container_starts_its_service_open(role: str, secret: str, tmp_path: 
         "RASA_AUTH_TOKEN": "t",
         "ACTION_SERVER_TOKEN": "t",
         "SANDBOX_API_KEY": "k",
+        "DATABASE_URL": "postgresql://u:p@db/city",
         secret: " ",
     }
     with pytest.raises(SystemExit, match=secret):
@@ -604,6 +613,7 @@ def test_every_layout_hands_each_process_its_secrets() -> None:
         "actions": {"ACTION_SERVER_TOKEN", "DEPARTMENT_API_KEY"},
         "rasa": {"RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"},
         "sandbox": {"SANDBOX_API_KEY"},
+        "notices": {"DATABASE_URL", "REDIS_URL", "DEPARTMENT_API_KEY", "WECHAT_APP_SECRET"},
     }.items():
         assert needed <= set(compose[role]["environment"]), role
         for layout in LAYOUTS:
@@ -612,3 +622,45 @@ def test_every_layout_hands_each_process_its_secrets() -> None:
                 continue
             names = {item["name"] for item in containers[role].get("env", [])}
             assert needed <= names, (layout, role)
+
+
+# --- the notices sender ----------------------------------------------------------------------
+
+
+def test_the_notices_sender_runs_once_shares_the_outbox_and_beats(tmp_path: Path) -> None:
+    from notices import health
+
+    container = _load_container_module()
+    env = {"STATE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db/city"}
+    argv, extra = container.command("notices", env)
+    assert argv[1:] == ["-m", "notices"] and extra == {} and container.role_of(argv) == "notices"
+    # The heartbeat the process writes is the one the health check reads.
+    assert (container.HEARTBEAT_FILE, container.HEARTBEAT_MAX_AGE_SECONDS) == (
+        health.HEARTBEAT_FILE,
+        health.HEARTBEAT_MAX_AGE_SECONDS,
+    )
+    assert not container.healthy("notices", env)
+    heartbeat = health.heartbeat_path(tmp_path)
+    health.beat(heartbeat)
+    assert container.healthy("notices", env)
+    stale = heartbeat.stat().st_mtime - health.HEARTBEAT_MAX_AGE_SECONDS - 1
+    os.utime(heartbeat, (stale, stale))
+    assert not container.healthy("notices", env)
+    services = _compose()["services"]
+    assert services["notices"]["environment"]["REDIS_URL"] == services["gateway"]["environment"]["REDIS_URL"]
+    for layout in LAYOUTS:
+        deployment = _objects(layout, "Deployment")["notices"]
+        assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"] == {"type": "Recreate"}
+        (container_spec,) = _containers(deployment)
+        from_secret = {
+            item["name"] for item in container_spec["env"] if "secretKeyRef" in item.get("valueFrom", {})
+        }
+        assert {"DATABASE_URL", "REDIS_URL", "DEPARTMENT_API_KEY"} <= from_secret
+        policy = _objects(layout, "NetworkPolicy")["notices"]
+        assert policy["spec"]["ingress"] == [], "it serves nothing"
+    sandbox = _objects("demo", "NetworkPolicy")["sandbox"]
+    allowed = [
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for peer in sandbox["spec"]["ingress"][0]["from"]
+    ]
+    assert "notices" in allowed, "the sender reads the demo departments"
