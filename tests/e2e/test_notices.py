@@ -1,8 +1,9 @@
 """Proactive notices through the real stack: the sandbox publishes signed events, the gateway
 stores them, the supervised `notices` process sends them to the fake WeChat platform (which
-checks our access token and templates) or to web chat. Its own stack, because it needs a
-WeChat account, no quiet hours (they would depend on the hour the suite runs; they are held
-in tests/notices) and a 72-hour appointment lead time."""
+checks our access token, templates and subscription accepts) or to web chat. Its own stack,
+because it needs a WeChat account, no quiet hours (they would depend on the hour the suite runs;
+they are held in tests/notices) and a 72-hour appointment lead time. WeChat users who wrote
+within 48 hours get customer-service messages, the others templates or subscription messages."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.e2e
 T = TypeVar("T")
 ZHANG_WEI, LI_NA, WANG_JG = "oDemoZhangWei0001", "oDemoLiNa00000002", "oDemoWangJG000003"
 TICKET_TEMPLATE = "tpl-12345-progress"
+SUBSCRIBE_TEMPLATE = "sub-tpl-appointment"
 LEAD_HOURS = 72
 """Longer than the longest gap between two open slots of the hall (Saturday noon to Monday)."""
 AGENT, AGENT_PASSWORD = "notice-agent", secrets.token_urlsafe(12)
@@ -86,6 +88,25 @@ class NoticeStack:
         )
         assert response.status_code == 200, response.text
 
+    def push(self, build: Callable[[WeChatSimulator], Any]) -> str:
+        """One signed push from WeChat's servers to the gateway; the passive reply's text."""
+        env = self.wechat_env
+
+        async def send() -> str:
+            async with WeChatSimulator(
+                f"{self.stack.gateway_url}/wechat",
+                env["WECHAT_TOKEN"],
+                env["WECHAT_APP_ID"],
+                env["WECHAT_ENCODING_AES_KEY"],
+            ) as simulator:
+                reply = await simulator.push(build(simulator))
+            return reply.text or ""
+
+        return asyncio.run(send())
+
+    def texts_about(self, openid: str, words: str) -> list[str]:
+        return [text for text in self.wechat.texts_to(openid) if words in text]
+
     def templates_about(self, openid: str, words: str) -> list[dict[str, Any]]:
         return [
             item for item in self.wechat.templates_to(openid) if words in json.dumps(item, ensure_ascii=False)
@@ -106,7 +127,7 @@ def until(check: Callable[[], T], what: str, timeout: float = 60.0) -> T:
 @pytest.fixture(scope="module")
 def notices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NoticeStack]:
     wechat = FakeWeChatApi("wx" + secrets.token_hex(8), secrets.token_hex(16))
-    wechat.templates.add(TICKET_TEMPLATE)
+    wechat.templates.update({TICKET_TEMPLATE, SUBSCRIBE_TEMPLATE})
     with serve(wechat.app()) as wechat_url:
         wechat_env = {
             "WECHAT_TOKEN": secrets.token_hex(16),
@@ -124,6 +145,7 @@ def notices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NoticeStack]:
             NOTICE_APPOINTMENT_LEAD_HOURS=str(LEAD_HOURS),
             NOTICE_SEND_INTERVAL_SECONDS="1",
             NOTICE_WECHAT_TEMPLATES=f"ticket={TICKET_TEMPLATE}",
+            NOTICE_WECHAT_SUBSCRIBE_TEMPLATES=f"appointment={SUBSCRIBE_TEMPLATE}",
             AGENT_USERS=f"{AGENT}:{hash_password(AGENT_PASSWORD)}",
         )
         model = os.environ.get("STACK_MODEL")
@@ -245,6 +267,7 @@ def _book(notices: NoticeStack, slot: dict[str, Any], citizen_id: str) -> str:
 
 
 def test_an_appointment_reminder_is_due_at_the_lead_time_and_goes_out_then(notices: NoticeStack) -> None:
+    notices.push(lambda wechat: wechat.text(WANG_JG, "你好"))  # he wrote: customer messages for 48 h
     now = datetime.now(CITY_TIMEZONE).replace(tzinfo=None)
     soon = _book(notices, _slot(notices, "G01", now + timedelta(hours=1)), "C003")
     far_slot = _slot(notices, "G01", now + timedelta(hours=LEAD_HOURS + 30))
@@ -260,6 +283,71 @@ def test_an_appointment_reminder_is_due_at_the_lead_time_and_goes_out_then(notic
     assert row.status == "queued"
     assert row.not_before == (starts - timedelta(hours=LEAD_HOURS)).astimezone(UTC).replace(tzinfo=None)
     assert not [t for t in notices.wechat.texts_to(WANG_JG) if far in t]
+
+
+def test_outside_48_hours_an_accepted_subscription_carries_one_reminder(notices: NoticeStack) -> None:
+    accepted = notices.push(lambda wechat: wechat.subscription_choice(LI_NA, {SUBSCRIBE_TEMPLATE: True}))
+    assert accepted == ""  # WeChat gets `success`
+    notices.wechat.accept(LI_NA, SUBSCRIBE_TEMPLATE)
+    now = datetime.now(CITY_TIMEZONE).replace(tzinfo=None)
+    first_slot = _slot(notices, "G01", now + timedelta(hours=1))
+    first = _book(notices, first_slot, "C002")
+    sent = until(lambda: notices.wechat.subscriptions_to(LI_NA), "the subscription message")
+    assert sent[0]["template_id"] == SUBSCRIBE_TEMPLATE and sent[0]["data"]["thing1"]["value"] == "预约提醒"
+    starts = datetime.combine(
+        date.fromisoformat(first_slot["date"]), clock_time.fromisoformat(first_slot["start"])
+    )
+    second_slot = _slot(notices, "G01", starts + timedelta(hours=1))
+    second = _book(notices, second_slot, "C002")
+    refused = until(
+        lambda: [r for r in notices.deliveries() if r.ref == second and r.status == "refused"],
+        "the second reminder recorded as undeliverable",
+    )
+    assert "48 h" in (refused[0].error or "")
+    assert len(notices.wechat.subscriptions_to(LI_NA)) == 1 and not notices.texts_about(LI_NA, first)
+
+
+def test_a_fine_coming_due_and_a_gas_outage_reach_a_citizen_who_wrote(notices: NoticeStack) -> None:
+    answer = notices.push(
+        lambda wechat: wechat.text(ZHANG_WEI, '/subscribe_notice{"bill_type":"traffic_fine"}')
+    )
+    if not answer:  # past the reply deadline the answer comes as a customer message
+        answer = until(lambda: notices.texts_about(ZHANG_WEI, "退订交通违章提醒"), "the answer")[0]
+    assert "车牌 鲁K·A1234" in answer and "退订交通违章提醒" in answer, answer
+    record_id = f"V{uuid.uuid4().int % 10**12:012d}"
+    decided = city_today() - timedelta(days=14)  # due tomorrow
+    recorded = notices.sandbox.post(
+        "/traffic/v1/vehicles/鲁K·A1234/violations",
+        json={
+            "record_id": record_id,
+            "date": decided.isoformat(),
+            "location": "文化中路",
+            "behavior": "违停",
+            "fine": 150,
+            "points": 0,
+        },
+    )
+    assert recorded.status_code == 201, recorded.text
+    reminder = until(lambda: notices.texts_about(ZHANG_WEI, "缴款期限"), "the fine reminder")
+    assert (
+        len(reminder) == 1 and "鲁K·A1234" in reminder[0] and "150元" in reminder[0] and "明天" in reminder[0]
+    )
+    outage = {
+        "outage_id": f"GAS-{uuid.uuid4().hex[:8]}",
+        "bill_type": "gas",
+        "area": "环翠区文化中路",
+        "streets": ["文化中路"],
+        "starts": f"{city_today() + timedelta(days=1)}T09:00",
+        "ends": f"{city_today() + timedelta(days=1)}T17:00",
+        "reason": "燃气管道改造",
+    }
+    assert notices.sandbox.post("/utility/v1/outages", json=outage).status_code == 201
+    told = until(lambda: notices.texts_about(ZHANG_WEI, "停气通知"), "the outage notice")
+    assert "09:00至17:00停气" in told[0] and "燃气管道改造" in told[0]
+    assert notices.sandbox.post("/utility/v1/outages", json=outage).status_code == 409
+    sentinel = notices.file_ticket("C001", "小区里的路灯又坏了")  # planned after the outage
+    until(lambda: notices.texts_about(ZHANG_WEI, sentinel), "the sentinel notice")
+    assert len(notices.texts_about(ZHANG_WEI, "停气通知")) == 1
 
 
 def test_a_stopped_sender_resumes_without_losing_or_doubling(notices: NoticeStack) -> None:
