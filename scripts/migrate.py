@@ -17,10 +17,11 @@ from common.database import create_tables, shared_engine
 from common.settings import load_settings
 from departments.bindings import BindingStore
 from integrations.alipay.orders import OrderStore
+from notices.contacts import ContactStore
 from notices.outbox import NoticeStore
 from notices.subscriptions import SubscriptionStore
 
-STORES = (BindingStore, OrderStore, HandoffDesk, FeedbackStore, NoticeStore, SubscriptionStore)
+STORES = (BindingStore, OrderStore, HandoffDesk, FeedbackStore, NoticeStore, SubscriptionStore, ContactStore)
 
 
 def main() -> None:
