@@ -23,8 +23,6 @@ from departments.bill_types import BILL_TYPES
 from departments.bindings import binding_store
 from notices.subscriptions import APPOINTMENT, BILL, subscription_store
 
-CHOICES = [*REMINDABLE, APPOINTMENT]
-
 
 def _quiet_line() -> str:
     quiet = load_settings().notices.quiet_hours
