@@ -33,17 +33,19 @@ import xmlrpc.client
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlparse
-from urllib.request import urlopen
 
-import httpx
 import yaml
+
+if TYPE_CHECKING:
+    import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from common.settings import Settings, load_settings  # noqa: E402
+from scripts.probe import answers  # noqa: E402
 from scripts.train import MODELS_DIR, ensure_model, inputs_hash, rasa_environment  # noqa: E402
 
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
@@ -57,6 +59,8 @@ STACK_SCRIPT = PROJECT_ROOT / "scripts" / "stack.py"
 # after 1 s, 2 s, 3 s... and gives up (state FATAL) after START_RETRIES tries (about 3.5 min).
 START_RETRIES = 20
 STOP_WAIT_SECONDS = 15
+# A health check waits this long for an answer (the watchdogs, asking liveness, wait longer).
+HEALTH_TIMEOUT_SECONDS = 2.0
 CONVERSATIONS_DB = "conversations.db"
 PURGE_EVERY_SECONDS = 3600
 UNIT_PREFIX = "citizen-assistant"
@@ -85,14 +89,6 @@ def _port(url: str) -> int:
 
 def _host(url: str) -> str:
     return urlparse(url).hostname or "127.0.0.1"
-
-
-def _is_healthy(url: str, check: Callable[[bytes], bool] = lambda _body: True) -> bool:
-    try:
-        with urlopen(url, timeout=2) as response:
-            return response.status == 200 and check(response.read())
-    except OSError:
-        return False
 
 
 def _rasa_model_loaded(body: bytes) -> bool:
@@ -568,13 +564,15 @@ class Stack:
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def sandbox_client(self) -> httpx.Client:
+        import httpx  # tests' and benchmarks' only: the Rasa image imports this module without it
+
         return httpx.Client(base_url=self.env["SANDBOX_URL"], timeout=10, headers=self.sandbox_headers)
 
     def _service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)
 
     def _wait(self, service: Service, started: float) -> None:
-        while not _is_healthy(service.health_url, service.health_check):
+        while not answers(service.health_url, HEALTH_TIMEOUT_SECONDS, service.health_check):
             if self.supervisord is None or self.supervisord.poll() is not None:
                 raise RuntimeError(f"supervisord exited; see {self.log_dir / 'supervisord.log'}")
             for name, state in self.states().items():
@@ -628,7 +626,7 @@ class Stack:
 
     def is_healthy(self, name: str) -> bool:
         service = self._service(name)
-        return _is_healthy(service.health_url, service.health_check)
+        return answers(service.health_url, HEALTH_TIMEOUT_SECONDS, service.health_check)
 
     def wait_healthy(self, name: str, timeout_seconds: float) -> float:
         """Seconds until one program answers its health check; TimeoutError past the timeout."""

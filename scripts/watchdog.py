@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.error
-import urllib.request
+from pathlib import Path
 
 from supervisor import childutils
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.probe import answers
+
 TIMEOUT_SECONDS = 10.0
 FAILURES_BEFORE_RESTART = 2
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            return 200 <= response.status < 500
-    except (OSError, urllib.error.URLError, ValueError):
-        return False
 
 
 class Watch:
@@ -48,7 +43,7 @@ class Watch:
             self.failures = 0
             return
         pid = int(info["pid"])
-        if answers(self.url):
+        if answers(self.url, TIMEOUT_SECONDS):
             self.answered_pid, self.failures = pid, 0
             return
         if pid != self.answered_pid:

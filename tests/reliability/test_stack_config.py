@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -151,6 +152,43 @@ def test_redis_tracker_store_expires_and_lock_store_is_shared(tmp_path: Path) ->
     }
     forever = _endpoints(tmp_path, REDIS_URL="redis://10.0.0.5/0", CONVERSATION_RETENTION_DAYS="0")
     assert "record_exp" not in forever["tracker_store"]
+
+
+def test_the_rasa_image_renders_the_endpoints_with_what_it_holds(tmp_path: Path) -> None:
+    """deploy/container.py renders Rasa's endpoints through this module in the Rasa image: only
+    Rasa's packages (.venv-rasa has the same) and the files deploy/Dockerfile.rasa copies."""
+    app = tmp_path / "app"
+    dockerfile = (PROJECT_ROOT / "deploy" / "Dockerfile.rasa").read_text(encoding="utf-8")
+    for line in re.findall(r"^COPY (?:--\S+ )*(.+)$", dockerfile, re.M):
+        *sources, target = line.split()
+        for source in (item for item in sources if "*" not in item):
+            destination = app / target / Path(source).name if target.endswith("/") else app / target
+            copy = shutil.copytree if (PROJECT_ROOT / source).is_dir() else shutil.copy
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            copy(PROJECT_ROOT / source, destination)
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from scripts.stack import render_endpoints;"
+        "print(render_endpoints({'ACTION_SERVER_URL': 'http://actions:5055',"
+        " 'REDIS_URL': 'redis://redis:6379/0'}, Path(sys.argv[2])))"
+    )
+    rendered = subprocess.run(
+        [
+            str(PROJECT_ROOT / ".venv-rasa" / "bin" / "python"),
+            "-I",
+            "-c",
+            code,
+            str(app),
+            str(tmp_path / "state"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    endpoints = yaml.safe_load(Path(rendered.stdout.strip()).read_text(encoding="utf-8"))
+    assert endpoints["lock_store"]["type"] == endpoints["tracker_store"]["type"] == "redis"
 
 
 def test_purge_drops_only_conversations_past_retention(tmp_path: Path) -> None:
