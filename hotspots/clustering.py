@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 from hotspots.places import bigrams, place_of, place_similarity
 
@@ -79,6 +78,8 @@ def cluster(complaints: list[Complaint], embeddings: np.ndarray, params: Cluster
     by_category: dict[str, list[int]] = defaultdict(list)
     for index, complaint in enumerate(complaints):
         by_category[complaint.category].append(index)
+    from sklearn.cluster import AgglomerativeClustering  # heavy: off the action server's start
+
     groups: list[list[int]] = []
     for members in by_category.values():
         if len(members) == 1:

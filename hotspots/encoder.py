@@ -11,7 +11,6 @@ import numpy as np
 
 from knowledge_base.config import RetrieverConfig
 from knowledge_base.encoders import Encoder
-from knowledge_base.retriever import shared_encoder
 
 _CACHE_SIZE = 20_000
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -19,6 +18,9 @@ _lock = threading.Lock()
 
 
 def process_encoder() -> Encoder:
+    # The retriever module imports scikit-learn and the encoder: not on the action server's start
+    from knowledge_base.retriever import shared_encoder
+
     config = RetrieverConfig.from_env()
     return shared_encoder(config.model, config.encoder_threads)
 
