@@ -35,13 +35,16 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from benchmarks.report import markdown_table, write_report
+from common.text_normalization import normalize_message
 from scripts.stack import Stack
 
 BILL_QUERY = "查水费 3100012345"
@@ -64,6 +67,7 @@ SERVED_LIMIT_SECONDS = 90.0
 SETTLE_SECONDS = 5.0
 BOOKING_NO = re.compile(r"预约号：(\S+)")
 TICKET_NO = re.compile(r"12345-\d{8}-\d{4}")
+CHOICE = "<a numbered choice>"
 
 
 def classify(status: int, messages: list[dict] | None) -> str:
@@ -305,6 +309,57 @@ def reconcile(stack: Stack, ledger: Ledger) -> dict[str, dict[str, int]]:
                     counts["recorded, citizen not told"] += 1
             summary[kind] = dict(counts)
     return summary
+
+
+def recorded_user_texts(stack: Stack, sender: str) -> list[str]:
+    """One conversation's user messages as Rasa's tracker store holds them, in Rasa's order
+    (`sender` as Rasa knows it: `web:...`, `wechat:...`; Rasa's route does not decode a
+    quoted colon)."""
+    token = stack.env.get("RASA_AUTH_TOKEN", "")
+    response = httpx.get(
+        f"{stack.rasa_urls[0]}/conversations/{quote(sender, safe=':')}/tracker",
+        params={"include_events": "ALL", **({"token": token} if token else {})},
+        timeout=30,
+    )
+    response.raise_for_status()
+    events = response.json().get("events") or []
+    return [event.get("text") or "" for event in events if event.get("event") == "user"]
+
+
+def _as_recorded(text: str) -> str:
+    """A citizen's text as the gateway hands it to Rasa: normalised, and a numbered choice
+    becomes the offered button's payload (any choice matches any payload)."""
+    text = normalize_message(text.strip())
+    return CHOICE if text.isdigit() or text.startswith("/") else text
+
+
+def conversation_order(stack: Stack, sent: Mapping[str, Sequence[str]]) -> Counter[str]:
+    """What citizens sent (Rasa sender -> texts in the order sent) against what Rasa recorded:
+    messages lost (sent, never recorded) and doubled (recorded more often than sent), and
+    conversations recorded exactly as sent ("in order") or with the same messages in another
+    order ("out of order")."""
+    counts: Counter[str] = Counter()
+    for sender, texts in sent.items():
+        expected = [_as_recorded(text) for text in texts]
+        recorded = [_as_recorded(text) for text in recorded_user_texts(stack, sender)]
+        want, got = Counter(expected), Counter(recorded)
+        counts["conversations"] += 1
+        counts["messages"] += len(expected)
+        counts["lost"] += sum((want - got).values())
+        counts["doubled"] += sum((got - want).values())
+        if recorded == expected:
+            counts["in order"] += 1
+        elif want == got:
+            counts["out of order"] += 1
+    return counts
+
+
+def order_summary(counts: Counter[str]) -> str:
+    return (
+        f"{counts['messages']} messages in {counts['conversations']} conversations as Rasa recorded "
+        f"them: {counts['in order']} conversations in order, {counts['out of order']} out of order; "
+        f"{counts['lost']} messages lost, {counts['doubled']} doubled"
+    )
 
 
 def _seconds(value: float | None) -> str:

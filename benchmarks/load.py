@@ -28,6 +28,7 @@ import os
 import secrets
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 import httpx
 import psutil
 
-from benchmarks.faults import classify
+from benchmarks.faults import classify, conversation_order, order_summary
 from benchmarks.load_report import BARE, CHAT, PROCESSES, WECHAT, WECHAT_LIMIT_SECONDS, Result, Sample, report
 from benchmarks.report import percentile, write_report
 from bot.agent_auth import hash_password
@@ -116,10 +117,12 @@ def _joined(messages: Sequence[dict[str, Any]]) -> str:
 class ChatChannel:
     name = CHAT
 
-    def __init__(self, http: httpx.AsyncClient, gateway_url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, gateway_url: str, sent: dict[str, list[str]]) -> None:
         self._http, self._url = http, f"{gateway_url}/api/chat"
+        self._sent = sent  # Rasa's sender -> what it was sent, for the order check
 
     async def send(self, sender: str, text: str) -> Sample:
+        self._sent.setdefault(f"web:{sender}", []).append(text)
         started = time.perf_counter()
         response = await self._http.post(self._url, json={"sender": sender, "message": text})
         seconds = time.perf_counter() - started
@@ -157,10 +160,14 @@ class WeChatChannel:
 
     name = WECHAT
 
-    def __init__(self, simulator: WeChatSimulator, platform: FakeWeChatApi) -> None:
+    def __init__(
+        self, simulator: WeChatSimulator, platform: FakeWeChatApi, sent: dict[str, list[str]]
+    ) -> None:
         self._wechat, self._platform = simulator, platform
+        self._sent = sent
 
     async def send(self, sender: str, text: str) -> Sample:
+        self._sent.setdefault(f"wechat:{sender}", []).append(text)
         delivered = len(self._platform.texts_to(sender))
         started = time.perf_counter()
         reply = await self._wechat.push(self._wechat.text(sender, text))
@@ -291,7 +298,9 @@ async def _warm_up(chat: ChatChannel, rasa: RasaChannel) -> None:
 
 async def measure(
     stack: Stack, sizes: Sizes, wechat_env: dict[str, str], platform: FakeWeChatApi, meter: Meter
-) -> list[Result]:
+) -> tuple[list[Result], Counter[str]]:
+    """The scenarios' results, and every web chat and WeChat conversation as Rasa recorded it
+    against what was sent (benchmarks.faults.conversation_order: lost, doubled, out of order)."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     wechat = WeChatSimulator(
         f"{stack.gateway_url}/wechat",
@@ -301,20 +310,27 @@ async def measure(
         timeout_seconds=60,
     )
     async with httpx.AsyncClient(timeout=60, limits=limits) as http, wechat:
-        chat, rasa = ChatChannel(http, stack.gateway_url), RasaChannel(http, stack.env["RASA_URL"])
+        sent: dict[str, list[str]] = {}
+        chat, rasa = ChatChannel(http, stack.gateway_url, sent), RasaChannel(http, stack.env["RASA_URL"])
         await _warm_up(chat, rasa)
         plan: list[tuple[str, Sequence[Channel], int, Jobs]] = [
             ("unloaded greeting", (rasa, chat), 1, repeated(GREETING, sizes.unloaded)),
             ("unloaded bill query", (rasa, chat), 1, repeated(BILL_QUERY, sizes.unloaded)),
             ("16 concurrent greetings", (rasa, chat), 16, repeated(GREETING, sizes.per_worker)),
             ("16 concurrent bill queries", (rasa, chat), 16, repeated(BILL_QUERY, sizes.per_worker)),
-            ("20 concurrent mixed", (rasa, chat, WeChatChannel(wechat, platform)), 20, mixed(sizes.rounds)),
+            (
+                "20 concurrent mixed",
+                (rasa, chat, WeChatChannel(wechat, platform, sent)),
+                20,
+                mixed(sizes.rounds),
+            ),
         ]
-        return [
+        results = [
             await run_scenario(meter, scenario, channel, workers, jobs)
             for scenario, channels, workers, jobs in plan
             for channel in channels
         ]
+        return results, await asyncio.to_thread(conversation_order, stack, sent)
 
 
 def run_settings() -> dict[str, str]:
@@ -366,7 +382,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             meter = Meter(stack)
             memory = {"after start": meter.memory()}
-            results = asyncio.run(measure(stack, QUICK if args.quick else FULL, wechat, platform, meter))
+            results, order = asyncio.run(
+                measure(stack, QUICK if args.quick else FULL, wechat, platform, meter)
+            )
             memory["after the load"] = meter.memory()
         finally:
             stack.stop()
@@ -380,7 +398,8 @@ def main(argv: list[str] | None = None) -> None:
         f"One freshly started stack on this machine ({os.cpu_count()} cores, load average "
         f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after; the load generator shares "
         f"the cores), {stores}, {settings}{', quick run' if args.quick else ''}. "
-        f"Cold start {cold_start:.1f} s. Closed loop: each citizen waits for the answer."
+        f"Cold start {cold_start:.1f} s. Closed loop: each citizen waits for the answer. "
+        f"Web chat and WeChat, {order_summary(order)}."
     )
     write_report(
         "load",

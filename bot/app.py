@@ -205,7 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.departments = Departments(settings.department_settings)
     app.state.agent_auth = AgentAuth.from_settings(settings.agents, settings.supervisor_users)
     app.state.deliveries = Deliveries()
-    brain: Brain = RasaBrain(rasa, store)
+    # A message waits for the citizen's previous one at most as long as that one's Rasa call.
+    brain: Brain = RasaBrain(rasa, store, settings.rasa_timeout_seconds + 5)
     if app.state.agent_auth.enabled:
         app.state.handoff_desk = HandoffDesk(settings.assistant_database_url, settings.handoff_idle_minutes)
         brain = HandoffBrain(brain, app.state.handoff_desk, store, settings.handoff_after_failures)

@@ -74,11 +74,25 @@ def _shows_something(message: BotMessage) -> bool:
 
 
 class RasaBrain:
-    def __init__(self, rasa: RasaClient, store: KeyValueStore) -> None:
+    """`turn_wait_seconds`: how long a citizen's message waits for the one before it (longer
+    than a Rasa call may take, RASA_TIMEOUT_SECONDS); then it goes on regardless."""
+
+    def __init__(self, rasa: RasaClient, store: KeyValueStore, turn_wait_seconds: float = 15.0) -> None:
         self._rasa = rasa
         self._store = store
+        self._turn_wait_seconds = turn_wait_seconds
 
     async def respond(self, sender: str, text: str) -> list[BotMessage]:
+        """One citizen's messages reach Rasa one at a time, in the order the gateway received
+        them, whichever gateway worker has each (the store's turns, on Redis with several
+        workers): Rasa's lock store alone orders them as its workers get round to them, and a
+        worker busy predicting for someone else let a later message overtake an earlier one
+        (tests/reliability/test_ordering.py). A numbered choice also reads the buttons the
+        previous answer offered, not older ones."""
+        async with self._store.turn(f"rasa:{sender}", self._turn_wait_seconds):
+            return await self._respond(sender, text)
+
+    async def _respond(self, sender: str, text: str) -> list[BotMessage]:
         """Typed text is normalised once here, before Rasa and so before every action, so
         full-width, spoken or spaced numbers read the same everywhere; payloads pass as sent."""
         text = text.strip()

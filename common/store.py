@@ -12,11 +12,21 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+# How often a waiting turn asks Redis whether it is its turn yet.
+TURN_POLL_SECONDS = 0.02
+
+
+def _turn_ttl_ms(wait_seconds: float) -> int:
+    """A queue of turns nobody used for this long is forgotten (and starts afresh)."""
+    return int(max(600.0, wait_seconds * 10) * 1000)
+
+
 # What a Redis that is down, unreachable or too slow raises (the built-in TimeoutError is an
 # OSError); nothing else is caught, so a programming error still surfaces.
 _REDIS_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
@@ -35,6 +45,8 @@ class KeyValueStore(Protocol):
         self, name: str, timeout_seconds: float = 10.0
     ) -> contextlib.AbstractAsyncContextManager[None]: ...
 
+    def turn(self, name: str, wait_seconds: float) -> contextlib.AbstractAsyncContextManager[None]: ...
+
     async def ping(self) -> bool: ...
 
     async def close(self) -> None: ...
@@ -46,6 +58,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, tuple[str, float | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._turns: dict[str, _Turns] = {}
 
     def _alive(self, key: str) -> str | None:
         item = self._data.get(key)
@@ -83,11 +96,51 @@ class MemoryStore:
         finally:
             lock.release()
 
+    @contextlib.asynccontextmanager
+    async def turn(self, name: str, wait_seconds: float) -> AsyncIterator[None]:
+        """One holder at a time, in the order they asked. A holder that takes longer than
+        `wait_seconds` no longer holds up the next one, which then goes on: a wait is bounded
+        and never fails."""
+        turns = self._turns.setdefault(name, _Turns())
+        turns.issued += 1
+        ticket = turns.issued
+        async with turns.changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    turns.changed.wait_for(lambda: turns.served >= ticket - 1), wait_seconds
+                )
+        try:
+            yield
+        finally:
+            async with turns.changed:
+                turns.served = max(turns.served, ticket)
+                turns.changed.notify_all()
+            if turns.served >= turns.issued:
+                self._turns.pop(name, None)
+
     async def ping(self) -> bool:
         return True
 
     async def close(self) -> None:
         self._data.clear()
+
+
+@dataclass
+class _Turns:
+    """One name's queue in one process: tickets issued, and up to which one they were served."""
+
+    issued: int = 0
+    served: int = 0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+# A turn's end: its ticket served (never moving back past a later one that went on without
+# waiting for it), and the queue kept for a while longer.
+_END_TURN = """
+local served = tonumber(redis.call('HGET', KEYS[1], 'served') or '0')
+if tonumber(ARGV[1]) > served then redis.call('HSET', KEYS[1], 'served', ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
 
 
 class RedisStore:
@@ -103,6 +156,7 @@ class RedisStore:
     - `set_if_absent` (de-duplication, replay guards): in-process, so a retry reaching the same
       worker is still caught; one reaching another worker during the outage is not.
     - `lock`: an in-process lock, exclusive within this worker only.
+    - `turn`: in-process turns, in order within this worker only.
     - `ping`: False, so /health reports the store down.
     When Redis answers again the fallback's keys are not copied back; they expire with their TTL.
     """
@@ -194,6 +248,37 @@ class RedisStore:
         finally:
             with contextlib.suppress(Exception):
                 await lock.release()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, name: str, wait_seconds: float) -> AsyncIterator[None]:
+        """`MemoryStore.turn` across every worker on this Redis: a ticket from a counter (one
+        hash per name: `issued`, `served`), the holder's turn when every earlier ticket was
+        served, or `wait_seconds` passed (a worker that died holding its turn)."""
+        key, ttl_ms = self._key(f"turn:{name}"), _turn_ttl_ms(wait_seconds)
+        ticket = 0
+        if self._available():
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    ticket = int((await pipe.hincrby(key, "issued", 1).pexpire(key, ttl_ms).execute())[0])
+            except _REDIS_FAILURES as error:
+                self._failed("turn", error)
+        if not ticket:
+            async with self._fallback.turn(name, wait_seconds):
+                yield
+            return
+        deadline = time.monotonic() + wait_seconds
+        with contextlib.suppress(*_REDIS_FAILURES):  # Redis gone meanwhile: go on, unordered
+            while (
+                int(await self._redis.hget(key, "served") or 0) < ticket - 1 and time.monotonic() < deadline
+            ):
+                await asyncio.sleep(TURN_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            try:
+                await self._redis.eval(_END_TURN, 1, key, ticket, ttl_ms)
+            except _REDIS_FAILURES as error:
+                self._failed("turn", error)
 
     async def ping(self) -> bool:
         try:
