@@ -67,7 +67,6 @@ SERVED_LIMIT_SECONDS = 90.0
 SETTLE_SECONDS = 5.0
 BOOKING_NO = re.compile(r"预约号：(\S+)")
 TICKET_NO = re.compile(r"12345-\d{8}-\d{4}")
-CHOICE = "<a numbered choice>"
 
 
 def classify(status: int, messages: list[dict] | None) -> str:
@@ -326,30 +325,29 @@ def recorded_user_texts(stack: Stack, sender: str) -> list[str]:
     return [event.get("text") or "" for event in events if event.get("event") == "user"]
 
 
-def _as_recorded(text: str) -> str:
-    """A citizen's text as the gateway hands it to Rasa: normalised, and a numbered choice
-    becomes the offered button's payload (any choice matches any payload)."""
-    text = normalize_message(text.strip())
-    return CHOICE if text.isdigit() or text.startswith("/") else text
-
-
 def conversation_order(stack: Stack, sent: Mapping[str, Sequence[str]]) -> Counter[str]:
     """What citizens sent (Rasa sender -> texts in the order sent) against what Rasa recorded:
     messages lost (sent, never recorded) and doubled (recorded more often than sent), and
     conversations recorded exactly as sent ("in order") or with the same messages in another
-    order ("out of order")."""
+    order ("out of order"). The gateway normalises typed text, and turns a numbered choice or
+    a button's title typed out into the offered button's payload (`/...`): a recorded payload
+    stands for whichever sent text it replaced."""
     counts: Counter[str] = Counter()
     for sender, texts in sent.items():
-        expected = [_as_recorded(text) for text in texts]
-        recorded = [_as_recorded(text) for text in recorded_user_texts(stack, sender)]
-        want, got = Counter(expected), Counter(recorded)
+        expected = [normalize_message(text.strip()) for text in texts]
+        recorded = recorded_user_texts(stack, sender)
+        missing, extra = Counter(expected) - Counter(recorded), Counter(recorded) - Counter(expected)
+        replaced = min(sum(missing.values()), sum(n for text, n in extra.items() if text.startswith("/")))
+        lost, doubled = sum(missing.values()) - replaced, sum(extra.values()) - replaced
         counts["conversations"] += 1
         counts["messages"] += len(expected)
-        counts["lost"] += sum((want - got).values())
-        counts["doubled"] += sum((got - want).values())
-        if recorded == expected:
+        counts["lost"] += lost
+        counts["doubled"] += doubled
+        if len(recorded) == len(expected) and all(
+            got == want or got.startswith("/") for got, want in zip(recorded, expected, strict=True)
+        ):
             counts["in order"] += 1
-        elif want == got:
+        elif lost == doubled == 0:
             counts["out of order"] += 1
     return counts
 
