@@ -327,24 +327,25 @@ def recorded_user_texts(stack: Stack, sender: str) -> list[str]:
 
 def conversation_order(stack: Stack, sent: Mapping[str, Sequence[str]]) -> Counter[str]:
     """What citizens sent (Rasa sender -> texts in the order sent) against what Rasa recorded:
-    messages lost (sent, never recorded) and doubled (recorded more often than sent), and
-    conversations recorded exactly as sent ("in order") or with the same messages in another
-    order ("out of order"). The gateway normalises typed text, and turns a numbered choice or
-    a button's title typed out into the offered button's payload (`/...`): a recorded payload
-    stands for whichever sent text it replaced."""
+    messages lost (sent, never recorded) and doubled (a sent text recorded more often than it
+    was sent), and conversations recorded as sent ("in order") or with the same messages in
+    another order ("out of order"). The gateway normalises typed text, and turns a numbered
+    choice or a button's title typed out into the offered button's payload: a recorded text
+    the citizen never sent stands for one that was sent."""
     counts: Counter[str] = Counter()
     for sender, texts in sent.items():
         expected = [normalize_message(text.strip()) for text in texts]
         recorded = recorded_user_texts(stack, sender)
-        missing, extra = Counter(expected) - Counter(recorded), Counter(recorded) - Counter(expected)
-        replaced = min(sum(missing.values()), sum(n for text, n in extra.items() if text.startswith("/")))
-        lost, doubled = sum(missing.values()) - replaced, sum(extra.values()) - replaced
+        want, got = Counter(expected), Counter(recorded)
+        replaced = sum(n for text, n in got.items() if text not in want)
+        lost = max(0, sum((want - got).values()) - replaced)
+        doubled = sum(max(0, got[text] - n) for text, n in want.items())
         counts["conversations"] += 1
         counts["messages"] += len(expected)
         counts["lost"] += lost
         counts["doubled"] += doubled
         if len(recorded) == len(expected) and all(
-            got == want or got.startswith("/") for got, want in zip(recorded, expected, strict=True)
+            mine == theirs or mine not in want for mine, theirs in zip(recorded, expected, strict=True)
         ):
             counts["in order"] += 1
         elif lost == doubled == 0:
