@@ -62,7 +62,7 @@ TARGETS = {
 }
 STALL_SECONDS = 15.0
 # How long the drill waits for citizens to be served again after a fault: long enough to see a
-# department's circuit breaker close again (DEPARTMENT_BREAKER_RESET_SECONDS, 30 s by default).
+# department's circuit breaker close again (DEPARTMENT_BREAKER_RESET_SECONDS, 5 s by default).
 SERVED_LIMIT_SECONDS = 90.0
 SETTLE_SECONDS = 5.0
 BOOKING_NO = re.compile(r"预约号：(\S+)")

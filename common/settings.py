@@ -79,7 +79,9 @@ class DepartmentSettings:
     timeout_seconds: float = 3.0
     read_retries: int = 1
     breaker_failures: int = 5
-    breaker_reset_seconds: float = 30.0
+    # Short: a department that died fails fast (connection refused), so a trial every few seconds
+    # costs little and a restarted department is used again within seconds, not half a minute.
+    breaker_reset_seconds: float = 5.0
     # Sent as `Authorization: Bearer KEY` to every department API (DEPARTMENT_API_KEY)...
     api_key: str = field(default="", repr=False)
     # ...unless the department has its own credential, `<KEY>_API_TOKEN` (WATER_API_TOKEN...):
@@ -284,7 +286,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             timeout_seconds=env.number("DEPARTMENT_TIMEOUT_SECONDS", 3.0),
             read_retries=env.integer("DEPARTMENT_READ_RETRIES", 1),
             breaker_failures=env.integer("DEPARTMENT_BREAKER_FAILURES", 5),
-            breaker_reset_seconds=env.number("DEPARTMENT_BREAKER_RESET_SECONDS", 30.0),
+            breaker_reset_seconds=env.number("DEPARTMENT_BREAKER_RESET_SECONDS", 5.0),
             api_key=env.text("DEPARTMENT_API_KEY"),
             api_tokens=env.suffixed("_API_TOKEN"),
         ),
