@@ -40,6 +40,9 @@ ASK_SUBJECT = "请发本人的身份证号（或在政务系统登记的手机�
 THROTTLED = "验证码发送太频繁了，请1分钟后再发一次号码。"
 NOT_A_SUBJECT = "请发18位身份证号或11位手机号。"
 NOT_A_CODE = "验证码是短信里的6位数字，请再发一次。"
+# Answers that leave the verification to a rule ("算了" stops it, "转人工" hands over) rather
+# than being read as a wrong number or code.
+LEAVING_INTENTS = frozenset({"deny", "human_handoff", "goodbye"})
 WRONG = "验证码不对，还可以再试{remaining}次。"
 VOID = "验证码错误次数太多，已作废。如需继续，请重新发身份证号或手机号获取新的验证码。"
 EXPIRED = "验证码已过期或已作废，请重新发身份证号或手机号获取新的验证码。"
@@ -93,6 +96,11 @@ def refuse_other_person(dispatcher: CollectingDispatcher, records: OwnRecords, w
     )
 
 
+def leaves_the_form(tracker: Tracker) -> bool:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return is_side_question(tracker) or intent in LEAVING_INTENTS
+
+
 class ValidateVerificationForm(ValidationBase):
     def name(self) -> str:
         return "validate_verification_form"
@@ -118,7 +126,7 @@ class ValidateVerificationForm(ValidationBase):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "verification_subject":
             return {}
-        if normalise_subject(latest_text(tracker)) is None and is_side_question(tracker):
+        if normalise_subject(latest_text(tracker)) is None and leaves_the_form(tracker):
             return {}
         typed = [*latest_entity_values(tracker, "id_number"), *latest_entity_values(tracker, "phone")]
         return {"verification_subject": normalise_subject(" ".join(typed)) or latest_text(tracker) or None}
@@ -129,14 +137,16 @@ class ValidateVerificationForm(ValidationBase):
         if tracker.get_slot("requested_slot") != "verification_code":
             return {}
         text = latest_text(tracker)
-        if code_in(text) is None and is_side_question(tracker):
+        if code_in(text) is None and leaves_the_form(tracker):
             return {}  # answered by its rule; the form then asks for the code again
         return {"verification_code": text or None}
 
     async def validate_verification_subject(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        subject = normalise_subject(str(slot_value or ""))
+        if slot_value is None:
+            return {}  # emptied by begin_verification this turn: nothing was answered yet
+        subject = normalise_subject(str(slot_value))
         if subject is None:
             return self.reject(dispatcher, "verification_subject", NOT_A_SUBJECT)
         try:
@@ -153,9 +163,11 @@ class ValidateVerificationForm(ValidationBase):
     async def validate_verification_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if slot_value is None:
+            return {}
         if slot_value == "verified":
             return {"verification_code": "verified"}
-        code = code_in(str(slot_value or ""))
+        code = code_in(str(slot_value))
         if code is None:
             return self.reject(dispatcher, "verification_code", NOT_A_CODE)
         try:

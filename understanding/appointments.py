@@ -39,10 +39,15 @@ RESCHEDULE_WORDS = (
     "提前到",
 )
 _NAME_END = r"\s*([\u4e00-\u9fa5·]{2,4}?)(?=电话|手机|[，,。！!\s\d]|$)"
+# Whom a citizen books for, as they name them: "我妈叫孙桂兰", "我老伴儿叫刘德顺".
+_FAMILY = (
+    "妈妈|爸爸|母亲|父亲|老妈|老爸|老伴儿?|爱人|妻子|丈夫|老婆|老公|媳妇|女儿|儿子|闺女|孙子|孙女|外孙女?"
+    "|爷爷|奶奶|姥姥|姥爷|外公|外婆|公公|婆婆|岳父|岳母|孩子|宝宝|病人|患者|老人|妈|爸"
+)
 # Whom the booking is for comes first: "我是她女儿，给我妈约的，她叫王秀英" books 王秀英.
 _PATIENT_INTRO = re.compile(
-    r"(?:他叫|她叫|病人叫|患者叫|老人叫|孩子叫|就诊人[是叫:：]?|预约人[是叫:：]?|姓名[是:：]?|名字[是叫:：]?)"
-    + _NAME_END
+    rf"(?:他叫|她叫|(?:我|我家|我们家)?(?:{_FAMILY})(?:名字)?叫|就诊人[是叫:：]?|预约人[是叫:：]?"
+    r"|姓名[是:：]?|名字[是叫:：]?)" + _NAME_END
 )
 _SELF_INTRO = re.compile(r"(?:我叫|我是)" + _NAME_END)
 # Words that follow 我是 but are no name: relations and roles.

@@ -16,8 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions.appointments import replies
 from actions.appointments.directory import all_clinics, clinics_of, find_hall, resource_name
 from actions.appointments.form import HALL_MARK, HINT_MARK, offer_nearest
-from actions.forms import STOP_HINT
-from common.time_words import city_today
+from actions.forms import STOP_HINT, just_rejected
+from common.time_words import MORNING, PERIOD_LABELS, city_today, opening_spans
+from departments.appointments import DaySlots
 from departments.base import DepartmentError
 from departments.registry import departments
 
@@ -115,10 +116,22 @@ class ActionAskAppointmentTime(Action):
             logger.warning("slots unavailable: %s", error)
             dispatcher.utter_message(text=BUSY)
             return []
+        lead = ""
+        if period and not found.slots and found.reason == "fully_booked":
+            # Nothing that half of the day (a hall open only on Saturday mornings, or that
+            # half taken): the rest of the day before any "约满" or another day.
+            try:
+                whole_day = await departments().appointments.free_slots(resource, day.isoformat())
+            except DepartmentError as error:
+                logger.warning("slots unavailable: %s", error)
+            else:
+                if whole_day.slots:
+                    lead = "" if just_rejected(tracker) else period_problem(whole_day, day, period)
+                    found, period = whole_day, None
         if found.slots:
             chosen = found.slots[: replies.MAX_SLOT_CHOICES] if period else replies.spread_slots(found.slots)
             dispatcher.utter_message(
-                text=replies.day_slots_text(found.name, day, period, today),
+                text=lead + replies.day_slots_text(found.name, day, period, today),
                 buttons=[replies.slot_button(slot, today, False) for slot in chosen],
             )
             return []
@@ -126,6 +139,19 @@ class ActionAskAppointmentTime(Action):
         if not await offer_nearest(dispatcher, resource, day, problem):
             return [SlotSet("appointment_date", None), SlotSet("appointment_resource", None)]
         return []
+
+
+def period_problem(day_slots: DaySlots, day: date, period: str) -> str:
+    """Why the half of the day asked for has nothing while the rest of the day has places:
+    closed then (a Saturday afternoon at a hall), or all taken. The caller leaves it out when
+    the validation has just said it (a clock time outside the hours, ValidationBase.reject)."""
+    label = PERIOD_LABELS[period]
+    spans = opening_spans(day_slots.hours, day)
+    open_then = any(opens < "12:00" if period == MORNING else closes > "12:00" for opens, closes in spans)
+    if spans and not open_then:
+        shown = "、".join(f"{opens.lstrip('0')}-{closes}" for opens, closes in spans)
+        return f"这天{label}不办理，办理时间是 {shown}。"
+    return f"这天{label}的号已经约满了。"
 
 
 class ActionAskAppointmentConfirmed(Action):

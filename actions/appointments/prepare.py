@@ -30,6 +30,21 @@ FORM_SLOTS = (
 )
 
 
+CONTINUE_WORDS = ("继续", "接着约", "接着挂")
+
+
+def continues_booking(tracker: Tracker) -> bool:
+    """ "继续挂号" after a side question, or a booking request the form in progress could not
+    read anything new from: the booking goes on where it was instead of starting over (the
+    form re-asks its question). A request naming another booking to move starts afresh."""
+    if latest_entity_values(tracker, "booking_no") or wants_reschedule(latest_text(tracker)):
+        return False
+    if tracker.active_loop.get("name") == "appointment_form":
+        return True
+    started = any(tracker.get_slot(slot) for slot in FORM_SLOTS if slot != "appointment_confirmed")
+    return started and any(word in latest_text(tracker) for word in CONTINUE_WORDS)
+
+
 class ActionPrepareAppointment(Action):
     """Clears the previous booking's answers (name and phone stay: the same person usually
     books again) and, for a linked channel user, fills in who they are."""
@@ -40,6 +55,8 @@ class ActionPrepareAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if continues_booking(tracker):
+            return []
         events = [SlotSet(slot, None) for slot in FORM_SLOTS]
         citizen = await linked_citizen(tracker.sender_id)
         if citizen is not None:

@@ -18,11 +18,13 @@ from actions.guides.replies import (
     entry_buttons,
     life_event_buttons,
 )
+from understanding.life_events import life_events_in
 
 
 class ActionLifeEvent(Action):
     """One event named: its bundle, each topic a choice leading to its guide. Several named
-    ("结婚生子") or none ("人生大事"): the events to choose from."""
+    ("结婚生子") or none ("人生大事"): the events to choose from. Untagged, the event is read
+    from the message's words: a bereaved citizen must never get a menu opening with 结婚."""
 
     def name(self) -> str:
         return "action_life_event"
@@ -32,9 +34,10 @@ class ActionLifeEvent(Action):
     ) -> list[EventType | dict[str, Any]]:
         try:
             bundles = knowledge.life_event_bundles()
-            named = [
-                bundles[value] for value in latest_entity_values(tracker, "life_event") if value in bundles
-            ]
+            values = latest_entity_values(tracker, "life_event") or life_events_in(
+                tracker.latest_message.get("text") or "", list(bundles)
+            )
+            named = [bundles[value] for value in values if value in bundles]
             if len(named) != 1:
                 dispatcher.utter_message(
                     text=LIFE_EVENT_MENU_TEXT, buttons=life_event_buttons(named or bundles.values())

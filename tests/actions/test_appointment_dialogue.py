@@ -236,3 +236,22 @@ async def test_a_hall_booking_keeps_the_service_named_before_the_hall() -> None:
     asked = await press(form, payloads(reply)[0])
     assert form.slots["appointment_resource"] == "G01" and form.slots["appointment_service"] == "passport"
     assert "哪天" in texts(asked)
+
+
+async def test_carrying_on_after_a_side_question_keeps_the_booking_so_far() -> None:
+    """ "继续挂号" (read as a new booking request) resumes the form where it was; a fresh
+    "我要挂号" once no form is active starts over."""
+    form = driver("web:driver-continue")
+    await form.say("预约中医院针灸科", "book_appointment", entity("clinic", "H02-ZJ"))
+    assert form.slots["appointment_resource"] == "H02-ZJ"
+    form.message = {"text": "好的，继续挂号", "intent": {"name": "book_appointment"}, "entities": []}
+    assert await form.run(ActionPrepareAppointment()) == []
+    assert form.slots["appointment_resource"] == "H02-ZJ"
+
+    form.active = False
+    form.message = {"text": "继续挂号", "intent": {"name": "book_appointment"}, "entities": []}
+    await form.run(ActionPrepareAppointment())
+    assert form.slots["appointment_resource"] == "H02-ZJ"
+    form.message = {"text": "我要挂号", "intent": {"name": "book_appointment"}, "entities": []}
+    await form.run(ActionPrepareAppointment())
+    assert form.slots["appointment_resource"] is None

@@ -171,6 +171,10 @@ def test_booking_key_depends_on_sender_and_contents_only() -> None:
         ("我叫李明，电话13912345678", "李明"),
         ("我是家属", None),
         ("我是她老伴", None),
+        ("我是她闺女，我妈叫孙桂兰", "孙桂兰"),
+        ("帮我老伴儿约个号，我老伴儿叫刘德顺", "刘德顺"),
+        ("孩子名字叫王小明，电话13900001111", "王小明"),
+        ("给我爸挂号，我是他儿子", None),
     ],
 )
 def test_the_booking_is_made_for_the_person_named_not_the_speaker(text: str, name: str | None) -> None:

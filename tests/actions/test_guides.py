@@ -280,6 +280,22 @@ async def test_several_or_no_life_events_offer_the_events() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("我老伴上周走了，我不知道后面要办哪些手续", "bereavement"),
+        ("我下个月就到退休年龄了，要办什么手续", "retirement"),
+        ("厂子倒闭了我下岗了，现在该去办点啥", "unemployment"),
+    ],
+)
+async def test_an_untagged_life_event_is_read_from_its_words(text: str, event: str) -> None:
+    """The tagger missed the event's word: the bundle still comes, never the menu of all events."""
+    bundle = load_life_events()[event]
+    reply = await Chat().say(ActionLifeEvent(), text, "life_event")
+    assert texts(reply).startswith(bundle.intro)
+    assert payloads(reply) == [guide_payload(topic) for topic in bundle.topics]
+
+
 # --- the FAQ fallback (real retriever) -------------------------------------------------
 
 
