@@ -81,6 +81,20 @@ _DIGITS = re.compile(r"\d[\d\s-]{2,}\d")
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~]")
 
 
+# A correction within one message: what follows the last of these replaces what came before
+# ("后天上午内科，不对，是骨科").
+_CORRECTION = re.compile(
+    r"(?:不对|不是不是|哦不|噢不|说错了|搞错了|记错了|[，,。\s]不[，,])[，,。！!\s]*(?:应该)?(?:是)?"
+)
+
+
+def corrected_part(text: str) -> str | None:
+    """The words after the citizen's last self-correction, or None when they made none."""
+    ends = [found.end() for found in _CORRECTION.finditer(text)]
+    rest = text[ends[-1] :].strip() if ends else ""
+    return rest or None
+
+
 def typed_name(text: str, asked: bool) -> str | None:
     """ "我叫张伟" anywhere, or a bare 2-4 character name when the name was just asked for."""
     for pattern in (_PATIENT_INTRO, _SELF_INTRO):

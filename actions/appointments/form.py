@@ -41,7 +41,13 @@ from common.time_words import (
 from departments.appointments import DaySlots
 from departments.base import DepartmentError
 from departments.registry import departments
-from understanding.appointments import INTERRUPTING_INTENTS, NOT_NAME_INTENTS, typed_name, typed_phone
+from understanding.appointments import (
+    INTERRUPTING_INTENTS,
+    NOT_NAME_INTENTS,
+    corrected_part,
+    typed_name,
+    typed_phone,
+)
 
 logger = logging.getLogger(__name__)
 HOSPITAL_MARK, HINT_MARK, HALL_MARK = "hospital:", "hint:", "gov_hall"
@@ -56,6 +62,20 @@ def intent_of(tracker: Tracker) -> str:
 
 def is_interruption(tracker: Tracker) -> bool:
     return intent_of(tracker) in INTERRUPTING_INTENTS
+
+
+def corrections(tracker: Tracker) -> tuple[str, ...]:
+    corrected = corrected_part(latest_text(tracker))
+    return (corrected,) if corrected else ()
+
+
+def corrected_entity_values(tracker: Tracker, offset: int) -> list[str]:
+    """Clinic and hospital values the NLU found after a self-correction starting at `offset`."""
+    return [
+        str(item.get("value"))
+        for item in tracker.latest_message.get("entities", [])
+        if item.get("entity") in RESOURCE_ENTITIES and int(item.get("start") or 0) >= offset
+    ]
 
 
 def changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]:
@@ -140,11 +160,15 @@ class ValidateAppointmentForm(PhoneValidation):
     ) -> dict[str, Any]:
         if is_interruption(tracker) or tracker.get_slot("appointment_reschedule"):
             return {}
+        text = latest_text(tracker)
+        corrected = corrected_part(text)
         ids = [value for entity in RESOURCE_ENTITIES for value in latest_entity_values(tracker, entity)]
+        if corrected:
+            # "内科，不对，是骨科": what the correction names first.
+            ids = corrected_entity_values(tracker, text.rfind(corrected)) + ids
         resource = resource_from_ids(ids)
         if resource:
             return changed(tracker, "appointment_resource", resource)
-        text = latest_text(tracker)
         named = any(latest_entity_values(tracker, entity) for entity in PLACE_ENTITIES)
         asked = tracker.get_slot("requested_slot") in (None, "appointment_resource")
         if not (named or asked) or text.startswith("/"):
@@ -154,6 +178,10 @@ class ValidateAppointmentForm(PhoneValidation):
             )
         try:
             resolution = await departments().appointments.resolve(text)
+            if corrected:
+                fixed = await departments().appointments.resolve(corrected)
+                if resolved_resource(fixed)[0]:
+                    resolution = fixed
         except DepartmentError as error:
             logger.warning("could not resolve a clinic now: %s", error)
             return {}
@@ -232,8 +260,9 @@ class ValidateAppointmentForm(PhoneValidation):
     ) -> dict[str, Any]:
         if is_interruption(tracker):
             return {}
-        # The whole message first: the tagger may tag only "下周三" inside "下下周三".
-        for text in (latest_text(tracker), *latest_entity_values(tracker, "date")):
+        # The whole message first: the tagger may tag only "下周三" inside "下下周三"; the
+        # words after a self-correction before both ("明天，不对，后天").
+        for text in (*corrections(tracker), latest_text(tracker), *latest_entity_values(tracker, "date")):
             day = resolve_date(text, city_today())
             if day:
                 return changed(tracker, "appointment_date", day.isoformat())
@@ -279,7 +308,7 @@ class ValidateAppointmentForm(PhoneValidation):
         if is_interruption(tracker):
             return {}
         # The whole message first: the tagger may tag only "上午" in "上午10点".
-        for text in (latest_text(tracker), *latest_entity_values(tracker, "time")):
+        for text in (*corrections(tracker), latest_text(tracker), *latest_entity_values(tracker, "time")):
             period, start = resolve_time(text)
             if start:
                 return changed(tracker, "appointment_time", start)

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import STOP_HINT, ValidationBase, just_rejected, latest_entity_values, latest_text
+from actions.forms import STOP_HINT, ValidationBase, just_rejected, latest_text
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
 from departments.bill_types import BILL_TYPES, names_list
@@ -27,13 +27,20 @@ LIST_WORDS = ("哪些", "哪几个", "哪个", "什么户号", "列表", "查看
 
 
 def typed_identifier(tracker: Tracker, bill_type: str) -> str | None:
-    """The identifier of this bill type the citizen wrote in their latest message, if any."""
+    """The identifier of this bill type the citizen wrote in their latest message, if any: of
+    several ("燃气 GZ20080077 还有电费 0531880001"), the first written after this type's name."""
     row = BILL_TYPES[bill_type]
-    for entity in row.identifier_entities:
-        values = latest_entity_values(tracker, entity)
-        if values:
-            return row.normalise(values[0])
-    return None
+    entities = tracker.latest_message.get("entities", [])
+    typed = [item for item in entities if item.get("entity") in row.identifier_entities and item.get("value")]
+    if not typed:
+        return None
+    named_at = [
+        int(item.get("start") or 0)
+        for item in entities
+        if item.get("entity") == "bill_type" and item.get("value") == bill_type
+    ]
+    after = [item for item in typed if named_at and int(item.get("start") or 0) > named_at[-1]]
+    return row.normalise(str((after or typed)[0]["value"]))
 
 
 class ValidateBillForm(ValidationBase):

@@ -25,12 +25,13 @@ from common.identity import is_valid_phone
 from departments.base import DepartmentError
 from departments.complaints import ComplaintCategory
 from departments.registry import departments
-from understanding.appointments import typed_phone
+from understanding.appointments import corrected_part, typed_phone
 from understanding.complaint_categories import rank_categories
 from understanding.complaints import description_of, location_of, wants_anonymity
 
 logger = logging.getLogger(__name__)
 PLACE_CHARACTER = re.compile(r"[\u4e00-\u9fa5]")
+ADDRESS_WORD = re.compile(r"[区路街巷号村镇楼栋]|小区|社区|大道|胡同")
 FORM_SLOTS = (
     "complaint_description",
     "complaint_location",
@@ -88,7 +89,12 @@ class ValidateComplaintForm(ValidationBase):
     def extract_complaint_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "where" is the place, even when it reads like a complaint of its own."""
+        """The answer to "where" is the place, even when it reads like a complaint of its own;
+        at the confirmation, a corrected address ("不对，应该是文化中路90号") replaces it."""
+        if tracker.get_slot("requested_slot") == "complaint_confirmed":
+            corrected = corrected_part(latest_text(tracker)) or ""
+            place = ADDRESS_WORD.search(corrected) and not typed_phone(corrected, False)
+            return changed(tracker, "complaint_location", corrected if place else None)
         if tracker.get_slot("requested_slot") != "complaint_location":
             return {}
         if is_interruption(tracker) and intent_of(tracker) != "file_complaint":

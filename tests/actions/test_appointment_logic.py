@@ -17,7 +17,7 @@ from actions.appointments.services import (
 )
 from departments.appointments import Booking, Clinic, Hall, HallService, Hospital, Resolution, Slot
 from departments.base import idempotency_key
-from understanding.appointments import typed_name, typed_phone, wants_reschedule
+from understanding.appointments import corrected_part, typed_name, typed_phone, wants_reschedule
 
 TODAY = date(2026, 11, 24)
 
@@ -179,3 +179,19 @@ def test_booking_key_depends_on_sender_and_contents_only() -> None:
 )
 def test_the_booking_is_made_for_the_person_named_not_the_speaker(text: str, name: str | None) -> None:
     assert typed_name(text, asked=False) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("明天上午，不对，后天上午", "后天上午"),
+        ("周五吧，哦不，周六", "周六"),
+        ("12月5号下午，不，12月7号上午", "12月7号上午"),
+        ("后天上午市立医院内科，不对，是骨科", "骨科"),
+        ("我不是本人", None),
+        ("不对", None),
+        ("市立医院内科", None),
+    ],
+)
+def test_the_words_after_a_self_correction(text: str, rest: str | None) -> None:
+    assert corrected_part(text) == rest

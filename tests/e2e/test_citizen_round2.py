@@ -141,6 +141,16 @@ def test_the_hotline_number_as_a_phone_while_booking_is_told_the_phone_is_wrong(
     assert "不约了" in citizen.say_text("算了")
 
 
+def test_a_citizen_correcting_herself_in_one_message_is_booked_as_corrected(citizen: WebCitizen) -> None:
+    first, then = open_day(1), open_day(3)
+    reply = citizen.say_text(
+        f"帮我约{day_words(first)}上午市立医院内科，哦不对，是皮肤科，{day_words(then)}下午"
+    )
+    assert "皮肤科" in reply and "内科" not in reply, reply
+    assert f"{then.month}月{then.day}日" in reply and "下午还有这些时间" in reply, reply
+    assert "不约了" in citizen.say_text("算了")
+
+
 # --- appointments: the government hall keeps what was said --------------------------------------
 
 
@@ -299,6 +309,21 @@ def test_the_hotline_number_is_neither_a_place_nor_a_phone_in_a_complaint(citize
     assert "不投诉" in citizen.say_text("算了")
 
 
+def test_an_address_corrected_at_the_confirmation_is_the_one_filed(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    citizen.say("我家对面的工地半夜还在打桩，吵死了")
+    citizen.say("文登区龙山路16号")
+    assert "对吗" in citizen.say_text("匿名")
+    fixed = citizen.say_text("不对不对，说错了，是文登区龙山路18号对面")
+    assert "地点：文登区龙山路18号对面" in fixed and "对吗" in fixed, fixed
+    filed = citizen.say_text("1")
+    ticket = TICKET.search(filed)
+    assert ticket, filed
+    stored = sandbox.get(f"/complaints/v1/tickets/{ticket.group(0)}").json()
+    assert stored["location"] == "文登区龙山路18号对面", stored
+
+
 def test_a_pressed_twice_confirmation_files_one_ticket(citizen: WebCitizen, sandbox: httpx.Client) -> None:
     phone = "13700002222"
     citizen.say("马路对面的垃圾站臭得不行，夏天更厉害")
@@ -375,6 +400,11 @@ def test_a_rambling_electricity_question_with_the_number_is_answered(citizen: We
         "单子上写的户号是0531880002，我眼神不好看不清楚，麻烦帮我看看"
     )
     assert "120.30元" in reply and "已绑定" not in reply, reply
+
+
+def test_two_bills_in_one_message_are_not_mixed_up(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("我想查查我那个燃气 GZ20080077 还有电费 0531880001")
+    assert "不是电费户号" not in reply and "053***0001" in reply, reply
 
 
 def test_paying_electricity_in_one_breath_shows_what_is_owed(citizen: WebCitizen) -> None:
