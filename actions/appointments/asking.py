@@ -183,7 +183,10 @@ class ActionAskAppointmentConfirmed(Action):
 
 
 class FixedQuestion(Action):
-    """A form question that is always worded the same; subclasses set the name and text."""
+    """A form question that is always worded the same; subclasses set the name and text. Not
+    asked right after the validation said what was wrong and what to send instead (the
+    rejection ends with STOP_HINT): the citizen would read the same request twice. A question
+    with buttons is still shown, for its buttons."""
 
     action_name = ""
     text = ""
@@ -195,7 +198,8 @@ class FixedQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=self.text, buttons=self.buttons)
+        if self.buttons or not just_rejected(tracker):
+            dispatcher.utter_message(text=self.text, buttons=self.buttons)
         return []
 
 

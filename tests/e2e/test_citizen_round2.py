@@ -136,6 +136,7 @@ def test_the_hotline_number_as_a_phone_while_booking_is_told_the_phone_is_wrong(
     citizen.say("陈桂芝")
     wrong = citizen.say_text("12345")
     assert "手机号" in wrong and "不对" in wrong and "没太明白" not in wrong, wrong
+    assert "请发预约人的手机号" not in wrong, "asked once, not twice"
     confirm = citizen.say_text("13966667777")
     assert "请确认预约" in confirm and "陈**" in confirm, confirm
     assert "不约了" in citizen.say_text("算了")
@@ -202,6 +203,7 @@ def test_a_date_a_month_away_is_beyond_the_window_not_fully_booked(citizen: WebC
     citizen.say("我想给孩子约妇幼保健院儿科")
     reply = citizen.say_text(f"{far.month}月{far.day}日上午")
     assert "还不能约" in reply and "约满" not in reply, reply
+    assert "哪天去" not in reply, "the refusal already asks for another day"
     nearer = open_day(2)
     times = citizen.say_text(f"哦那就{day_words(nearer)}")
     assert "还有这些时间" in times, times
