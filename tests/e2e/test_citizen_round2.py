@@ -230,6 +230,12 @@ def test_eight_in_the_evening_in_chinese_numerals_is_outside_the_hours(citizen: 
 # --- appointments: for someone else, and again after cancelling ----------------------------------
 
 
+def test_booking_for_a_parent_starts_a_booking_not_a_refusal(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("想帮我老爸约个号，他腰不好")
+    assert "不在市民服务的范围" not in reply and "您要约哪里" in reply, reply
+    assert "不约了" in citizen.say_text("算了")
+
+
 def test_a_son_books_for_his_father_under_the_fathers_name(citizen: WebCitizen) -> None:
     day = open_day(2)
     confirm = citizen.say_text(
@@ -419,6 +425,12 @@ def test_wanting_to_pay_without_a_bound_account_asks_for_it(citizen: WebCitizen)
     assert "户号" in asked and "没有待缴" not in asked, asked
     owed = citizen.say_text("0531880002")
     assert "120.30" in owed, owed
+
+
+def test_paying_right_after_a_bill_answer_shows_what_is_owed(citizen: WebCitizen) -> None:
+    assert "86.40元" in citizen.say_text("看看我家水费 3100012345")
+    owed = citizen.say_text("行，那就交了吧")
+    assert "待缴" in owed and "86.40" in owed, owed
 
 
 def test_the_single_word_pay_asks_which_bill(citizen: WebCitizen) -> None:
