@@ -65,6 +65,16 @@ def location_of(text: str, districts: list[str]) -> str | None:
     return None
 
 
+# "油烟又来了", "又开始吵了": the nuisance is back, a report of its own (a new ticket once the
+# old one is closed), unless the citizen asks about the old ticket's handling.
+_AGAIN = re.compile(r"又(?:来了|开始|在|被|熏|吵|堵|坏|停|漏|响|闹|有|冒|臭|乱)")
+_ABOUT_THE_OLD_TICKET = ("进度", "怎么样", "处理", "结果", "办结", "回复", "工单", "没人管", "查")
+
+
+def reports_again(text: str) -> bool:
+    return bool(_AGAIN.search(text)) and not any(word in text for word in _ABOUT_THE_OLD_TICKET)
+
+
 def ticket_of(text: str) -> str | None:
     found = TICKET_ID.search(text)
     return found.group(0) if found else None

@@ -26,7 +26,12 @@ def _words_by_value() -> dict[str, tuple[str, ...]]:
     return words
 
 
-def life_events_in(text: str, event_ids: list[str]) -> list[str]:
-    """The events of `event_ids` whose words occur in `text`, in `event_ids`' order."""
+def life_events_in(text: str, event_ids: list[str], ignoring: frozenset[str] = frozenset()) -> list[str]:
+    """The events of `event_ids` whose words (but those in `ignoring`) occur in `text`, in
+    `event_ids`' order."""
     words = _words_by_value()
-    return [event for event in event_ids if any(word and word in text for word in words.get(event, ()))]
+    return [
+        event
+        for event in event_ids
+        if any(word and word not in ignoring and word in text for word in words.get(event, ()))
+    ]

@@ -54,6 +54,9 @@ HOSPITAL_MARK, HINT_MARK, HALL_MARK = "hospital:", "hint:", "gov_hall"
 HELPER_SLOTS = ("appointment_hospital", "appointment_hint", "appointment_period")
 RESOURCE_ENTITIES = ("clinic", "hospital")
 PLACE_ENTITIES = (*RESOURCE_ENTITIES, "appointment_type")
+# Intents the NLU gives a bare answer it cannot place; the form's question decides instead.
+MISREAD_ANSWER_INTENTS = frozenset({"out_of_scope", "greet", "thank"})
+QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
 
 
 def intent_of(tracker: Tracker) -> str:
@@ -76,6 +79,19 @@ def corrected_entity_values(tracker: Tracker, offset: int) -> list[str]:
         for item in tracker.latest_message.get("entities", [])
         if item.get("entity") in RESOURCE_ENTITIES and int(item.get("start") or 0) >= offset
     ]
+
+
+def answers_the_question(tracker: Tracker, slot: str) -> bool:
+    """A day or time given when asked for it, which the NLU took for small talk ("下下个礼拜五吧"
+    read as out_of_scope): the answer counts, the form's question was what it answered."""
+    if tracker.get_slot("requested_slot") != slot or intent_of(tracker) not in MISREAD_ANSWER_INTENTS:
+        return False
+    text = latest_text(tracker)
+    if any(word in text for word in QUESTION_WORDS):
+        return False  # "今天天气怎么样" is a question of its own, not the day to book
+    if slot == "appointment_date":
+        return resolve_date(text, city_today()) is not None
+    return any(resolve_time(text))
 
 
 def changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]:
@@ -258,7 +274,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker):
+        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_date"):
             return {}
         # The whole message first: the tagger may tag only "下周三" inside "下下周三"; the
         # words after a self-correction before both ("明天，不对，后天").
@@ -305,7 +321,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker):
+        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_time"):
             return {}
         # The whole message first: the tagger may tag only "上午" in "上午10点".
         for text in (*corrections(tracker), latest_text(tracker), *latest_entity_values(tracker, "time")):

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,7 +18,7 @@ from departments.complaints import Ticket
 from departments.identity import OwnRecords
 from departments.registry import departments
 from understanding.appointments import typed_phone
-from understanding.complaints import rating_of, ticket_of
+from understanding.complaints import rating_of, reports_again, ticket_of
 
 logger = logging.getLogger(__name__)
 BUSY = "12345工单系统繁忙，暂时查不到。请稍后再试，或拨打12345。"
@@ -85,6 +85,8 @@ class ActionQueryComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if not named_ticket(tracker) and reports_again(latest_text(tracker)):
+            return await report_again(dispatcher, tracker, domain)
         ticket_id = named_ticket(tracker) or tracker.get_slot(PENDING_SLOT)
         phone = typed_phone(latest_text(tracker), asked=False)
         try:
@@ -115,6 +117,18 @@ class ActionQueryComplaint(Action):
     @staticmethod
     def _show(dispatcher: CollectingDispatcher, tracker: Tracker, ticket: Ticket) -> list[dict[str, Any]]:
         return show_ticket(dispatcher, tracker, ticket)
+
+
+async def report_again(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[dict[str, Any]]:
+    """ "烧烤油烟又来了" read as a question about the old ticket: it is a new report. The
+    complaint form starts with these words as its description (validated on activation, so
+    the category and place are guessed from them as for any first message)."""
+    from actions.complaints.filing import ActionPrepareComplaint  # filing imports this module
+
+    events = await ActionPrepareComplaint().run(dispatcher, tracker, domain)
+    return [*events, SlotSet("complaint_description", latest_text(tracker)), FollowupAction("complaint_form")]
 
 
 def show_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, ticket: Ticket) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms import latest_text
 from actions.guides import knowledge
 from actions.guides.answering import answer_question, say_out_of_scope
+from actions.guides.life_event import offer_hardship_bundle
 from actions.guides.replies import KB_UNAVAILABLE_TEXT
 from actions.guides.understanding import requested_aspects
 
@@ -33,6 +34,8 @@ class ActionFaqFallback(Action):
         off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
         text = latest_text(tracker)
         try:
+            if off_topic and offer_hardship_bundle(dispatcher, text):
+                return []
             return await answer_question(
                 dispatcher, tracker, text, requested_aspects(tracker), off_topic=off_topic
             )

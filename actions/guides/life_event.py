@@ -18,6 +18,7 @@ from actions.guides.replies import (
     entry_buttons,
     life_event_buttons,
 )
+from knowledge_base.life_events import LifeEvent
 from understanding.life_events import life_events_in
 
 
@@ -43,10 +44,29 @@ class ActionLifeEvent(Action):
                     text=LIFE_EVENT_MENU_TEXT, buttons=life_event_buttons(named or bundles.values())
                 )
                 return []
-            event = named[0]
-            topics = [entry for entry in (knowledge.entry(topic) for topic in event.topics) if entry]
+            say_bundle(dispatcher, named[0])
         except knowledge.KnowledgeUnavailable:
             dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
-            return []
-        dispatcher.utter_message(text=bundle_text(event), buttons=entry_buttons(topics))
         return []
+
+
+def say_bundle(dispatcher: CollectingDispatcher, event: LifeEvent) -> None:
+    topics = [entry for entry in (knowledge.entry(topic) for topic in event.topics) if entry]
+    dispatcher.utter_message(text=bundle_text(event), buttons=entry_buttons(topics))
+
+
+# Events a citizen in trouble names, which must never be declined as out of scope when the NLU
+# misreads the message ("厂子倒闭了我下岗了"); their words are specific enough to trust alone.
+HARDSHIP_EVENTS = ("bereavement", "unemployment", "retirement", "moving_away")
+# Words of those events that also mean something else ("我先走了", "辞职信怎么写").
+LOOSE_WORDS = frozenset({"走了", "辞职", "搬走"})
+
+
+def offer_hardship_bundle(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """Offers the bundle of the one hardship event `text` names; False when it names none (or
+    several). Raises KnowledgeUnavailable."""
+    named = life_events_in(text, list(HARDSHIP_EVENTS), LOOSE_WORDS)
+    if len(named) != 1:
+        return False
+    say_bundle(dispatcher, knowledge.life_event_bundles()[named[0]])
+    return True

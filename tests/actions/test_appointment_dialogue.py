@@ -255,3 +255,21 @@ async def test_carrying_on_after_a_side_question_keeps_the_booking_so_far() -> N
     form.message = {"text": "我要挂号", "intent": {"name": "book_appointment"}, "entities": []}
     await form.run(ActionPrepareAppointment())
     assert form.slots["appointment_resource"] is None
+
+
+async def test_a_day_given_when_asked_counts_even_when_read_as_small_talk() -> None:
+    form = driver("web:driver-misread")
+    await form.say("预约中医院针灸科", "book_appointment", entity("clinic", "H02-ZJ"))
+    assert form.slots["requested_slot"] == "appointment_date"
+    day = open_day()
+    reply = await form.say(f"{day.month}月{day.day}号吧", "out_of_scope")
+    assert form.slots["appointment_date"] == day.isoformat()
+    assert "还有这些时间" in texts(reply)
+    assert form.slots["requested_slot"] == "appointment_time"
+    await form.say("今天天气怎么样", "out_of_scope")
+    assert form.slots["appointment_date"] == day.isoformat()
+
+    other = driver("web:driver-misread-2")
+    await other.say("预约中医院针灸科", "book_appointment", entity("clinic", "H02-ZJ"))
+    await other.say("今天天气怎么样", "out_of_scope")
+    assert other.slots.get("appointment_date") is None

@@ -296,6 +296,15 @@ async def test_an_untagged_life_event_is_read_from_its_words(text: str, event: s
     assert payloads(reply) == [guide_payload(topic) for topic in bundle.topics]
 
 
+@pytest.mark.usefixtures("retriever_ready")
+async def test_a_hardship_read_as_off_topic_still_gets_its_services() -> None:
+    bundle = load_life_events()["unemployment"]
+    reply = await Chat().say(ActionFaqFallback(), "厂子倒闭了我下岗了，现在该去办点啥", "out_of_scope")
+    assert texts(reply).startswith(bundle.intro)
+    leaving = await Chat().say(ActionFaqFallback(), "我先走了，拜拜", "out_of_scope")
+    assert "节哀" not in texts(leaving)
+
+
 # --- the FAQ fallback (real retriever) -------------------------------------------------
 
 
