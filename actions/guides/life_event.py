@@ -35,10 +35,10 @@ class ActionLifeEvent(Action):
     ) -> list[EventType | dict[str, Any]]:
         try:
             bundles = knowledge.life_event_bundles()
-            values = latest_entity_values(tracker, "life_event") or life_events_in(
-                tracker.latest_message.get("text") or "", list(bundles)
-            )
-            named = [bundles[value] for value in values if value in bundles]
+            # A value the tagger got wrong ("外地") names nothing: the words are read instead.
+            values = [value for value in latest_entity_values(tracker, "life_event") if value in bundles]
+            values = values or life_events_in(tracker.latest_message.get("text") or "", list(bundles))
+            named = [bundles[value] for value in values]
             if len(named) != 1:
                 dispatcher.utter_message(
                     text=LIFE_EVENT_MENU_TEXT, buttons=life_event_buttons(named or bundles.values())

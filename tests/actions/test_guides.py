@@ -289,11 +289,13 @@ async def test_several_or_no_life_events_offer_the_events() -> None:
     ],
 )
 async def test_an_untagged_life_event_is_read_from_its_words(text: str, event: str) -> None:
-    """The tagger missed the event's word: the bundle still comes, never the menu of all events."""
+    """The tagger missed the event's word, or tagged another word with no bundle: the bundle
+    still comes, never the menu of all events."""
     bundle = load_life_events()[event]
-    reply = await Chat().say(ActionLifeEvent(), text, "life_event")
-    assert texts(reply).startswith(bundle.intro)
-    assert payloads(reply) == [guide_payload(topic) for topic in bundle.topics]
+    for entities in ((), (entity("life_event", "外地"),)):
+        reply = await Chat().say(ActionLifeEvent(), text, "life_event", *entities)
+        assert texts(reply).startswith(bundle.intro)
+        assert payloads(reply) == [guide_payload(topic) for topic in bundle.topics]
 
 
 @pytest.mark.usefixtures("retriever_ready")
