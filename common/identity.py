@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from common.time_words import city_today
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CODES = "10X98765432"
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -24,7 +26,7 @@ def id_number_problem(value: str) -> str | None:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return "身份证号里的出生日期不对"
-    if born > date.today() or born.year < 1900:
+    if born > city_today() or born.year < 1900:
         return "身份证号里的出生日期不对"
     checksum = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK_CODES[checksum % 11] != value[17]:
