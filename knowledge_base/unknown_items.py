@@ -40,9 +40,10 @@ PROCEDURE_WORDS = (
     "证书",
 )
 """Words that end the name of a service item; the two characters before one are its modifier."""
-GRAMMAR_CHARACTERS = frozenset("了的地得去来在到把被给和跟与还也都就再先又才要想能可会办")
-"""A modifier ending in one of these is no modifier: "那天去登记", "除了执照" use the procedure
-word as a verb or after a function word."""
+MODIFIER_PAIRS = 2
+GRAMMAR_CHARACTERS = frozenset("了的地得去来在到把被给和跟与还也都就再先又才要想能可会办儿")
+"""A modifier ending in one of these is no modifier: "那天去登记", "除了执照", "去哪儿登记" use
+the procedure word as a verb or after a function word."""
 _HANZI = re.compile(r"[\u4e00-\u9fff]{2}")
 _PROCEDURE = re.compile("|".join(sorted(PROCEDURE_WORDS, key=len, reverse=True)))
 
@@ -65,14 +66,18 @@ class UnknownItemCheck:
 
     def unknown_item(self, question: str) -> str | None:
         """The first modifier of a procedure word that the content does not know, e.g. "人机"
-        in "无人机登记备案", or None when every named item is known (or none is named)."""
+        in "无人机登记备案", or None when every named item is known (or none is named).
+
+        A modifier is read back from the procedure word two characters at a time, at most
+        twice, so "种子经营许可证" is caught by 种子 although 经营 is known (食品经营许可证)."""
         text = normalize(question)
         for match in _PROCEDURE.finditer(text):
-            modifier = text[max(match.start() - 2, 0) : match.start()]
-            if (
-                _HANZI.fullmatch(modifier)
-                and modifier[-1] not in GRAMMAR_CHARACTERS
-                and modifier not in self._known
-            ):
-                return modifier
+            end = match.start()
+            for _ in range(MODIFIER_PAIRS):
+                modifier = text[max(end - 2, 0) : end]
+                if not _HANZI.fullmatch(modifier) or modifier[-1] in GRAMMAR_CHARACTERS:
+                    break
+                if modifier not in self._known:
+                    return modifier
+                end -= 2
         return None
