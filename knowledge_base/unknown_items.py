@@ -13,7 +13,7 @@ choices.
 
 Only the modifier right before a procedure word counts: other unknown words in a question
 ("钱包被偷了身份证也在里面", "我老婆怀孕了") are the citizen's circumstances, and most real
-questions have some (measured on knowledge_base/eval/: 3 in 4 answered questions contain a
+questions have some (measured on knowledge_base/eval/: 95 of the 158 answered directly contain a
 word the KB never uses).
 """
 
