@@ -29,17 +29,19 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 
 from knowledge_base.catalog import Catalog, Entry, load_catalog  # noqa: E402
 from knowledge_base.config import DEFAULT_EVAL_DIR, DecisionThresholds, RetrieverConfig  # noqa: E402
 from knowledge_base.encoders import encoder_fingerprint  # noqa: E402
 from knowledge_base.heldout import HeldoutQuestion, heldout_files, load_heldout  # noqa: E402
 from knowledge_base.lexical import CharNgramIndex  # noqa: E402
-from knowledge_base.retriever import Retriever, fuse_scores, shared_encoder  # noqa: E402
+from knowledge_base.retriever import Retriever, decide_from_scores, fuse_scores, shared_encoder  # noqa: E402
 from knowledge_base.text import normalize  # noqa: E402
 
 Emit = Callable[..., None]
 REPORT_PATH = PROJECT_ROOT / "benchmarks" / "reports" / "kb_eval.md"
+UNCOVERED_ITEMS = PROJECT_ROOT / "benchmarks" / "data" / "kb_uncovered_items.yml"
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6)
 # Utility of each outcome when calibrating: a clarification that contains the right entry
 # costs the citizen one tap; an honest "not found" on an out-of-scope question is right.
@@ -150,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         emit_table(emit, decision_rows(warm, scored_set))
 
     emit()
+    emit_uncovered_items(emit, warm, args.uncovered)
+
+    emit()
     emit("## Lexical weight (fused = (1-w)·embedding + w·lexical), top-1 / top-3 per set")
     emit()
     emit("| w | " + " | ".join(f"{name} top-1 | {name} top-3" for name in scored) + " |")
@@ -196,6 +201,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--content-dir", type=Path, default=config.content_dir)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument(
+        "--uncovered", type=Path, default=UNCOVERED_ITEMS, help="questions the KB cannot answer"
+    )
     parser.add_argument("--synthetic-size", type=int, default=10_000, help="0 skips the synthetic KB")
     parser.add_argument("--max-wrong-rate", type=float, default=0.01)
     return parser.parse_args(argv)
@@ -295,6 +303,31 @@ def decision_rows(retriever: Retriever, scored: ScoredSet) -> list[Row]:
             wrong_rate=(len(answered) - sum(answered)) / total,
         )
     ]
+
+
+def emit_uncovered_items(emit: Emit, retriever: Retriever, path: Path) -> None:
+    """Service items the KB has no entry for: every direct answer is wrong; with and without
+    the unknown-item check (knowledge_base/unknown_items.py) that turns them away."""
+    questions = [str(text) for text in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
+    emit(f"## Service items the KB does not cover ({len(questions)} questions, {path.name})")
+    emit()
+    emit("| decisions | answered (wrong) | clarified | unknown (honest) |")
+    emit("|---|---|---|---|")
+    with_check = [retriever.decide(text).kind for text in questions]
+    without = [
+        decide_from_scores(retriever.entry_scores(text).fused, retriever.thresholds)[0] for text in questions
+    ]
+    for name, kinds in (
+        ("shipped (with the unknown-item check)", with_check),
+        ("without the check", without),
+    ):
+        shares = [
+            sum(kind == wanted for kind in kinds) / len(kinds) for wanted in ("answer", "clarify", "unknown")
+        ]
+        emit(f"| {name} | " + " | ".join(f"{share:.3f}" for share in shares) + " |")
+    for text, kind in zip(questions, with_check, strict=True):
+        if kind == "answer":
+            emit(f"- still answered: {text} → {retriever.decide(text).hits[0].question}")
 
 
 def fixed_threshold_row(

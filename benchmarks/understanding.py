@@ -6,8 +6,12 @@ sections (intents, entities, ...) can be added to SECTIONS later. Today:
 - complaint routing: the complaint router vs the plain baseline (char 1-3-gram TF-IDF +
   logistic regression, trained on the same data in the same run) on the held-out complaints
   (complaint_router/eval/heldout.yml), plus cross-validation on the training data.
+- complaint intent: whether the served Rasa model reads the same held-out complaints, long
+  rambling letters above all, as file_complaint (and how many fall to nlu_fallback or out of
+  scope). It needs a running Rasa (--rasa-url); without one it serves the project's model on
+  free ports for the run, as benchmarks/off_topic.py does.
 
-    python -m benchmarks.understanding [--section NAME ...] [--no-cv]
+    python -m benchmarks.understanding [--section NAME ...] [--no-cv] [--rasa-url URL]
 
 Writes benchmarks/reports/understanding.md.
 """
@@ -16,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
@@ -41,6 +48,7 @@ from complaint_router.train import (  # noqa: E402
     softmax,
     train,
 )
+from scripts.stack import Stack  # noqa: E402
 
 HELDOUT_DIR = PROJECT_ROOT / "complaint_router" / "eval"
 LONG_MESSAGE = 150
@@ -192,7 +200,76 @@ def complaint_routing(args: argparse.Namespace) -> str:
     return "## Complaint routing\n\n" + "\n\n".join(parts)
 
 
-SECTIONS: dict[str, Section] = {"complaint_routing": complaint_routing}
+QUESTION_INTENTS = frozenset({"ask_service_guide", "query_complaint"})
+
+
+def complaint_intent(args: argparse.Namespace) -> str:
+    """The share of held-out complaints the NLU takes for a complaint, by length."""
+    if args.rasa_url is None:
+        with tempfile.TemporaryDirectory() as state_dir:
+            stack = Stack.on_free_ports(Path(state_dir), LOG_LEVEL="WARNING")
+            stack.start()
+            try:
+                served = replace_namespace(
+                    args, rasa_url=stack.env["RASA_URL"], rasa_token=stack.env["RASA_AUTH_TOKEN"]
+                )
+                return complaint_intent(served)
+            finally:
+                stack.stop()
+    files = sorted(args.heldout_dir.glob("heldout*.yml"))
+    texts = [text for path in files for text, _ in load_heldout(path)]
+    params = {"token": args.rasa_token} if args.rasa_token else None
+    with httpx.Client(base_url=args.rasa_url, timeout=60.0, params=params) as client:
+        model = Path(client.get("/status").json().get("model_file", "?")).name
+        intents = [
+            (client.post("/model/parse", json={"text": text}).json().get("intent") or {}).get("name")
+            or "nlu_fallback"
+            for text in texts
+        ]
+    rows = []
+    for name, low in (("all", 0), (">= 100 chars", 100), (f">= {LONG_MESSAGE} chars", LONG_MESSAGE)):
+        chosen = [intent for text, intent in zip(texts, intents, strict=True) if len(text) >= low]
+        counts = Counter(chosen)
+        rows.append(
+            [
+                name,
+                str(len(chosen)),
+                f"{counts['file_complaint'] / len(chosen):.3f}",
+                f"{(counts['file_complaint'] + sum(counts[i] for i in QUESTION_INTENTS)) / len(chosen):.3f}",
+                ", ".join(
+                    f"{intent} {n}" for intent, n in counts.most_common() if intent != "file_complaint"
+                ),
+            ]
+        )
+    missed = [
+        f"- {text[:60]}… → {intent}"
+        for text, intent in zip(texts, intents, strict=True)
+        if intent != "file_complaint"
+    ]
+    for row in rows:
+        print(
+            f"complaint intent {row[0]}: file_complaint {row[2]}, complaint or question {row[3]} (n={row[1]})"
+        )
+    return "\n\n".join(
+        [
+            "## Complaint intent (the NLU on the held-out complaints)",
+            f"Model `{model}` at {args.rasa_url}; {len(texts)} held-out complaints of "
+            f"{', '.join(path.name for path in files)} (never trained on), posted as written.",
+            markdown_table(
+                ["subset", "n", "file_complaint", "complaint or question", "others"],
+                rows,
+            ),
+            "Not read as file_complaint:",
+            "\n".join(missed) or "- none",
+        ]
+    )
+
+
+def replace_namespace(args: argparse.Namespace, **changes: str) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
+SECTIONS: dict[str, Section] = {"complaint_routing": complaint_routing, "complaint_intent": complaint_intent}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -204,6 +281,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--heldout-dir", type=Path, default=HELDOUT_DIR, help="folder of heldout*.yml files")
     parser.add_argument("--no-cv", dest="cv", action="store_false", help="skip cross-validation (faster)")
+    parser.add_argument("--rasa-url", help="a running Rasa server (default: start the stack for this run)")
+    parser.add_argument("--rasa-token", default="", help="that server's --auth-token, if it has one")
     return parser.parse_args(argv)
 
 

@@ -34,6 +34,7 @@ from knowledge_base.embedding_cache import cached_embeddings
 from knowledge_base.encoders import Encoder, encoder_fingerprint, load_encoder
 from knowledge_base.lexical import CharBm25Index
 from knowledge_base.text import normalize
+from knowledge_base.unknown_items import UnknownItemCheck
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class Retriever:
         self._phrasings, cache_path, from_cache = cached_embeddings(texts, encoder_id, cache_dir, self.embed)
         self._centroids = _unit_rows(np.add.reduceat(self._phrasings, self._first_text_of_entry, axis=0))
         self._lexical = CharBm25Index([self.lexical_document(index) for index in range(len(catalog))])
+        self._unknown_items = UnknownItemCheck(catalog)
         self.index_info = IndexInfo(len(catalog), len(texts), encoder_id, from_cache, cache_path, 0.0)
         calibrated = None
         if calibration is not None and calibration.enabled and len(catalog) > 1:
@@ -190,10 +192,18 @@ class Retriever:
         return [self._hit(index, fused[index]) for index in top_indices(fused, k)]
 
     def decide(self, query: str) -> Decision:
+        """answer / clarify / unknown; a question naming a service item the content never
+        mentions ("无人机登记备案") is unknown whatever it scores (see unknown_items.py)."""
         fused = self.entry_scores(query).fused
-        kind, chosen = decide_from_scores(fused, self.thresholds)
         top_score = float(fused.max()) if len(fused) else 0.0
+        if self.unknown_item(query) is not None:
+            return Decision("unknown", (), top_score)
+        kind, chosen = decide_from_scores(fused, self.thresholds)
         return Decision(kind, tuple(self._hit(index, fused[index]) for index in chosen), top_score)
+
+    def unknown_item(self, query: str) -> str | None:
+        """The modifier of a service item the content does not know ("人机" in "无人机登记备案")."""
+        return self._unknown_items.unknown_item(query)
 
     def entry(self, entry_id: str) -> Entry:
         return self.catalog.get(entry_id)

@@ -41,9 +41,11 @@ async def answer_question(
     aspects: Sequence[str],
     *,
     off_topic: bool = False,
+    unknown_text: str = UNKNOWN_TEXT,
 ) -> list[EventType]:
     """Reply to `text`; `off_topic` (Rasa said out_of_scope) answers out of scope unless the
-    knowledge base clearly knows better. Raises KnowledgeUnavailable."""
+    knowledge base clearly knows better; `unknown_text` is the honest "don't know" (the guide
+    action says it has no guide for the matter). Raises KnowledgeUnavailable."""
     retyped = knowledge.entry_for_question(text)
     if retyped is not None:
         return say_entry(dispatcher, retyped, aspects)
@@ -72,7 +74,7 @@ async def answer_question(
         say_out_of_scope(dispatcher)
     else:
         dispatcher.utter_message(
-            text=UNKNOWN_TEXT, buttons=[HUMAN_BUTTON], json_message={"fallback": "unknown"}
+            text=unknown_text, buttons=[HUMAN_BUTTON], json_message={"fallback": "unknown"}
         )
     return []
 

@@ -16,6 +16,9 @@ ASPECT_HINT = "想了解某一项，可以接着问：要带什么、多少钱�
 OUT_OF_SCOPE_TEXT = "抱歉，这个问题不在市民服务的范围内，我回答不了。"
 CLARIFY_TEXT = "您是想问："
 UNKNOWN_TEXT = "这个问题我还不会回答。您可以换个说法再问，或拨打12345市民服务热线咨询，也可以回复“转人工”。"
+NO_GUIDE_TEXT = "这个事项我这里还没有办事指南。您可以拨打12345市民服务热线咨询，也可以回复“转人工”。"
+"""A service question (permit, registration, licence ...) the knowledge base has no guide for:
+a city matter all the same, so it gets the human routes, never the out-of-scope refusal."""
 KB_UNAVAILABLE_TEXT = "办事知识库暂时用不了，请稍后再试，或拨打12345市民服务热线咨询。"
 WHICH_SERVICE_TEXT = "您想问哪项业务？请说具体一点，比如“办护照要带什么”“结婚登记在哪办”。"
 GUIDE_MENU_TEXT = (

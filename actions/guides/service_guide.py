@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms import latest_text
 from actions.guides import knowledge
 from actions.guides.answering import answer_question, say_entry
-from actions.guides.replies import GUIDE_MENU_TEXT, KB_UNAVAILABLE_TEXT, life_event_buttons
+from actions.guides.replies import GUIDE_MENU_TEXT, KB_UNAVAILABLE_TEXT, NO_GUIDE_TEXT, life_event_buttons
 from actions.guides.understanding import is_payload, requested_aspects, requested_topics
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 class ActionServiceGuide(Action):
     """The guide of the service the NLU recognised (no encoder needed); without one, the
-    question goes the FAQ way (follow-up on the last guide, or the retriever)."""
+    question goes the FAQ way (follow-up on the last guide, or the retriever). A service
+    question the knowledge base has no confident entry for ("无人机飞行要去哪里报备") is a city
+    matter without a guide yet: the citizen is told so and given 12345 and a person, and the
+    reply counts towards the handoff to an agent like any other admitted failure."""
 
     def __init__(self) -> None:
         knowledge.warm_up()
@@ -44,7 +47,7 @@ class ActionServiceGuide(Action):
                     text=GUIDE_MENU_TEXT, buttons=life_event_buttons(knowledge.life_event_bundles().values())
                 )
                 return []
-            return await answer_question(dispatcher, tracker, text, aspects)
+            return await answer_question(dispatcher, tracker, text, aspects, unknown_text=NO_GUIDE_TEXT)
         except knowledge.KnowledgeUnavailable:
             dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
             return []

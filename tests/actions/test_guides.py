@@ -19,6 +19,7 @@ from actions.guides.replies import (
     CLARIFY_TEXT,
     GUIDE_MENU_TEXT,
     KB_UNAVAILABLE_TEXT,
+    NO_GUIDE_TEXT,
     OUT_OF_SCOPE_TEXT,
     UNKNOWN_TEXT,
     WHICH_SERVICE_TEXT,
@@ -328,6 +329,16 @@ async def test_fallback_offers_choices_and_a_retyped_choice_is_answered() -> Non
     assert guide_payload("id_card.replace_lost") in offered
     retyped = await chat.say(ActionFaqFallback(), "身份证丢了怎么补办", "nlu_fallback")
     assert kb_ids(retyped) == ["id_card.replace_lost"]
+
+
+@pytest.mark.usefixtures("retriever_ready")
+async def test_a_service_question_without_a_guide_says_so_and_offers_a_person() -> None:
+    # A city matter the knowledge base has no entry for, not a sibling's guide or choices.
+    reply = await Chat().say(ActionServiceGuide(), "无人机登记备案", "ask_service_guide")
+    assert texts(reply) == NO_GUIDE_TEXT
+    assert payloads(reply) == ["/human_handoff"]
+    assert kb_ids(reply) == []
+    assert reply[0]["custom"] == {"fallback": "unknown"}  # counts towards the handoff to an agent
 
 
 @pytest.mark.usefixtures("retriever_ready")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from actions.guides.replies import CLARIFY_TEXT, KB_UNAVAILABLE_TEXT, UNKNOWN_TEXT, guide_payload
+from actions.guides.replies import CLARIFY_TEXT, KB_UNAVAILABLE_TEXT, NO_GUIDE_TEXT, guide_payload
 from knowledge_base.life_events import load_life_events
 from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
@@ -108,18 +108,28 @@ def test_a_clarification_is_picked_by_number(citizen: WebCitizen) -> None:
     assert [guide_payload(entry_id) for entry_id in kb_ids(picked)] == [choices[1]["payload"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression (issue 14): since the latest out-of-scope data this city question "
-    "is declined as out of scope instead of answered honestly with the human route",
-)
-def test_an_unknown_question_gets_an_honest_answer_and_the_human_route(citizen: WebCitizen) -> None:
-    # A city question the knowledge base has no entry for (墓地 is now covered by the
-    # bereavement guides).
+def test_an_uncovered_city_matter_gets_an_honest_answer_and_the_human_route(citizen: WebCitizen) -> None:
+    # A city matter the knowledge base has no guide for: not out of scope, not a sibling's guide.
     reply = citizen.say("无人机飞行要去哪里报备")
-    assert texts(reply) == UNKNOWN_TEXT
-    assert "12345" in UNKNOWN_TEXT and "转人工" in UNKNOWN_TEXT
+    assert texts(reply) == NO_GUIDE_TEXT
+    assert "12345" in NO_GUIDE_TEXT and "转人工" in NO_GUIDE_TEXT
+    assert buttons(reply) == [{"title": "转人工", "payload": "/human_handoff"}]
     assert kb_ids(reply) == []
+
+
+def test_a_made_up_permit_is_not_answered_with_another_guide(citizen: WebCitizen) -> None:
+    # "无人机登记备案" used to get the rental-contract guide (the shared words 登记/备案).
+    reply = citizen.say("船舶登记要带什么")
+    assert texts(reply) == NO_GUIDE_TEXT
+    assert kb_ids(reply) == []
+
+
+def test_renting_out_a_flat_is_a_city_question_not_out_of_scope(citizen: WebCitizen) -> None:
+    reply = citizen.say("出租自己的房子需要去哪里登记")
+    assert "不在市民服务的范围" not in texts(reply)
+    assert guide_payload("property.rental_filing") in [
+        button["payload"] for button in buttons(reply)
+    ] or kb_ids(reply) == ["property.rental_filing"]
 
 
 def test_off_topic_still_gets_the_out_of_scope_answer(citizen: WebCitizen) -> None:
