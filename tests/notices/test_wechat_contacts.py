@@ -18,8 +18,9 @@ from notices.contacts import ContactStore
 from notices.models import utc_now
 from tests.servers import serve
 from tests.wechat.conftest import Account, FakeBrain, FakePlatform, simulator
+from tests.wechat.conftest import account as account  # the WeChat suites' fixtures, re-exported
+from tests.wechat.conftest import platform as platform
 
-pytest_plugins = ["tests.wechat.conftest"]
 TEMPLATE = "sub-tpl-ticket"
 
 
