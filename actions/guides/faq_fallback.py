@@ -9,12 +9,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import latest_text
+from actions.complaints.follow_up import report_again
+from actions.forms import latest_entity_values, latest_text
 from actions.guides import knowledge
 from actions.guides.answering import answer_question, say_out_of_scope
 from actions.guides.life_event import offer_hardship_bundle
 from actions.guides.replies import KB_UNAVAILABLE_TEXT
 from actions.guides.understanding import requested_aspects
+from understanding.complaints import reports_again
 
 
 class ActionFaqFallback(Action):
@@ -33,6 +35,8 @@ class ActionFaqFallback(Action):
     ) -> list[EventType | dict[str, Any]]:
         off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
         text = latest_text(tracker)
+        if _nuisance_back(tracker, text):
+            return await report_again(dispatcher, tracker, domain)
         try:
             if off_topic and offer_hardship_bundle(dispatcher, text):
                 return []
@@ -45,3 +49,13 @@ class ActionFaqFallback(Action):
             else:
                 dispatcher.utter_message(text=KB_UNAVAILABLE_TEXT)
             return []
+
+
+def _nuisance_back(tracker: Tracker, text: str) -> bool:
+    """ "饭店油烟又来了，跟上次一样" that the NLU could not place is a new report when it names a
+    kind of problem or follows a complaint of this conversation ("我又来了" alone is a greeting)."""
+    if not reports_again(text):
+        return False
+    return bool(latest_entity_values(tracker, "complaint_category")) or (
+        bool(tracker.get_slot("complaint_ticket")) and len(text) >= 6
+    )

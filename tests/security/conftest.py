@@ -87,7 +87,7 @@ def gateway(
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         brain = FakeBrain()
-        monkeypatch.setattr(bot.app, "RasaBrain", lambda _rasa, _store: brain)
+        monkeypatch.setattr(bot.app, "RasaBrain", lambda *_args: brain)
         app = create_app(settings_without_rasa(tmp_path))
         if setup is not None:
             setup(app)
