@@ -332,7 +332,9 @@ class Stack:
                 "--credentials",
                 str(PROJECT_ROOT / "credentials.yml"),
                 # RASA_AUTH_TOKEN guards Rasa's HTTP API (/status, /model/parse, trackers)
-                *(["--auth-token", settings.rasa_auth_token] if settings.rasa_auth_token else []),
+                *(
+                    [f"--auth-token={settings.rasa_auth_token}"] if settings.rasa_auth_token else []
+                ),  # "=": a token may start with "-"
             ],
             f"{rasa_url}/status"
             + (f"?token={quote(settings.rasa_auth_token)}" if settings.rasa_auth_token else ""),
