@@ -126,11 +126,7 @@ class WeChatApi:
         """A template message (模板消息) from a template the account applied for; `data` maps
         the template's keys (first, keyword1..., remark) to values. Raises WeChatApiError:
         43004 the user no longer follows, 43101 the user refused, 40037 a bad template id."""
-        payload: dict[str, Any] = {
-            "touser": openid,
-            "template_id": template_id,
-            "data": {key: {"value": value} for key, value in data.items()},
-        }
+        payload = _templated(openid, template_id, data)
         if url:
             payload["url"] = url
         await self.call("/cgi-bin/message/template/send", payload)
@@ -142,11 +138,7 @@ class WeChatApi:
         user accepted; `data` maps the template's keys (thing1, time2...) to values, a `thing`
         at most 20 characters. Raises WeChatApiError: 43101 no accepted subscription left,
         47003 a value the template's type refuses."""
-        payload: dict[str, Any] = {
-            "touser": openid,
-            "template_id": template_id,
-            "data": {key: {"value": value} for key, value in data.items()},
-        }
+        payload = _templated(openid, template_id, data)
         if page:
             payload["page"] = page
         await self.call("/cgi-bin/message/subscribe/bizsend", payload)
@@ -169,3 +161,12 @@ class WeChatApi:
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("/cgi-bin/menu/create", menu)
+
+
+def _templated(openid: str, template_id: str, data: dict[str, str]) -> dict[str, Any]:
+    """The body template and subscription messages share: WeChat wraps each value in {"value": ...}."""
+    return {
+        "touser": openid,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+    }
