@@ -63,6 +63,10 @@ STOP_WAIT_SECONDS = 15
 HEALTH_TIMEOUT_SECONDS = 2.0
 CONVERSATIONS_DB = "conversations.db"
 PURGE_EVERY_SECONDS = 3600
+LEASED_LOCK_STORE = "scripts.rasa_lock_store.LeasedRedisLockStore"
+# A ticket of Rasa's lock store is extended every quarter of this while its message waits or
+# is processed: a killed Rasa's conversations are free again within it.
+LOCK_LEASE_SECONDS = 6.0
 UNIT_PREFIX = "citizen-assistant"
 # What `make run` and scripts/train.py give every process: nothing reaches for the internet.
 OFFLINE_ENVIRONMENT = {
@@ -149,7 +153,9 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
 def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     """Rasa's endpoints for this run: the action server's URL, the tracker store
     (`tracker_store_config`) and, with REDIS_URL, the Redis lock store (db N+1) that several
-    Rasa workers or instances need to handle one conversation's messages one at a time."""
+    Rasa workers or instances need to handle one conversation's messages one at a time: Rasa's
+    own, with leased tickets (scripts/rasa_lock_store.py), so a Rasa killed mid-message holds
+    its conversations LOCK_LEASE_SECONDS, not Rasa's minute."""
     settings = load_settings({**env, "STATE_DIR": str(state_dir)})
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{env['ACTION_SERVER_URL']}/webhook"}
@@ -158,7 +164,13 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     endpoints["tracker_store"] = tracker_store_config(settings)
     if settings.redis_url:
         common, database = _redis_common(settings.redis_url)
-        endpoints["lock_store"] = {"type": "redis", **common, "db": database + 1, "key_prefix": "citizen"}
+        endpoints["lock_store"] = {
+            "type": LEASED_LOCK_STORE,
+            **common,
+            "db": database + 1,
+            "key_prefix": "citizen",
+            "lease_seconds": LOCK_LEASE_SECONDS,
+        }
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
