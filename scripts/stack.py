@@ -259,6 +259,16 @@ class Service:
     """What the watchdog polls when it differs from `health_url`: the process answering at all,
     not its dependencies (a gateway whose Rasa is down must not be restarted for it)."""
 
+    start_nice: int = 0
+    """Niceness the program starts at (supervisord runs it under `nice`)."""
+    serving_nice: int = 0
+    """Niceness of the program's process group once a new process first answers (its
+    watchdog sets it; under systemd the unit's `Nice=`)."""
+
+    @property
+    def supervised_command(self) -> list[str]:
+        return ["nice", "-n", str(self.start_nice), *self.command] if self.start_nice else self.command
+
     @property
     def liveness_url(self) -> str:
         return self.live_url or self.health_url
@@ -355,6 +365,10 @@ class Stack:
             start_seconds=10,
             live_url=f"{rasa_url}/",
             description="Rasa server",
+            # With another instance serving, a restarting one starts at the serving priority,
+            # not above the instance the citizens are talking to meanwhile.
+            start_nice=settings.rasa_nice if len(self.rasa_urls) > 1 else 0,
+            serving_nice=settings.rasa_nice,
         )
 
     def _services(self, model: Path, endpoints: Path) -> list[Service]:
@@ -473,7 +487,7 @@ class Stack:
         for priority, service in enumerate(services, start=1):
             lines += [
                 f"[program:{service.name}]",
-                f"command={value(shlex.join(service.command))}",
+                f"command={value(shlex.join(service.supervised_command))}",
                 f"directory={value(str(PROJECT_ROOT))}",
                 f"priority={priority * 100}",
                 "autostart=true",
@@ -504,6 +518,8 @@ class Stack:
             if not service.liveness_url:
                 continue
             check = [str(APP_PYTHON), str(WATCHDOG_SCRIPT), service.name, service.liveness_url]
+            if service.serving_nice:
+                check += ["--nice", str(service.serving_nice)]
             lines += [
                 f"[eventlistener:watchdog-{service.name}]",
                 f"command={value(shlex.join(check))}",
@@ -770,6 +786,7 @@ def systemd_units(
             "KillMode=control-group",
             "KillSignal=SIGTERM",
             f"TimeoutStopSec={STOP_WAIT_SECONDS}",
+            *([f"Nice={service.serving_nice}"] if service.serving_nice else []),
             "NoNewPrivileges=true",
             "PrivateTmp=true",
         ]
