@@ -16,7 +16,8 @@ gateway worker, then the water company hanging (sandbox `/_faults`, mode
 timeout) for STALL_SECONDS.
 
 Per fault: when the process answered its health check again, when a citizen was served again
-(a new citizen's bill query answered with the bill), and what every citizen message in the
+(a new citizen's bill query, asked every quarter second from the kill on, answered with the
+bill), and what every citizen message in the
 window got: a normal answer, a polite busy answer, an empty reply, or an error (not 200).
 At the end each booking and complaint the citizens were told about is looked up in the sandbox
 by the citizen's phone: lost (confirmed, not recorded), doubled (recorded twice) and recorded
