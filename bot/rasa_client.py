@@ -22,6 +22,7 @@ it) stays `RasaUnavailable`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 from typing import Any
@@ -32,6 +33,8 @@ import httpx
 from common.settings import load_settings
 
 logger = logging.getLogger(__name__)
+GONE_CHECKS = 4
+GONE_CHECK_SECONDS = 0.4
 
 
 class RasaUnavailable(Exception):
@@ -77,17 +80,31 @@ class RasaClient:
         raise RasaUnavailable(f"{path}: no Rasa instance accepts connections")
 
     @staticmethod
+    async def _gone(instance: httpx.AsyncClient) -> bool:
+        """Nothing accepts connections at the instance's address, asked on new connections (a
+        pooled one to a killed process fails at once whatever listens there now). A killed
+        Rasa's orphaned workers may hold its socket until the stack reaps them, a second or
+        so: asked a few times."""
+        host, port = instance.base_url.host, instance.base_url.port or 80
+        for attempt in range(GONE_CHECKS):
+            try:
+                _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
+            except ConnectionRefusedError:
+                return True
+            except (TimeoutError, OSError):
+                return False
+            writer.close()
+            if attempt + 1 < GONE_CHECKS:
+                await asyncio.sleep(GONE_CHECK_SECONDS)
+        return False  # it still accepts connections: it may be handling the message
+
     async def _lost_with(
-        dead: httpx.AsyncClient, sender: str, payload: dict[str, Any], other: httpx.AsyncClient
+        self, dead: httpx.AsyncClient, sender: str, payload: dict[str, Any], other: httpx.AsyncClient
     ) -> bool:
         """True when the instance that dropped this message is gone and the conversation, as
         another instance reads it from the shared store, does not end with the message."""
-        try:
-            await dead.get("/", timeout=2.0)
-            return False  # it still answers: it may be handling the message
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            pass
-        except httpx.HTTPError:
+        if not await self._gone(dead):
+            logger.warning("%s's message not sent on: its Rasa instance still accepts connections", sender)
             return False
         try:
             response = await other.get(
@@ -95,9 +112,13 @@ class RasaClient:
             )
             response.raise_for_status()
             latest = (response.json().get("latest_message") or {}).get("text")
-        except (httpx.HTTPError, ValueError, AttributeError):
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            logger.warning("%s's message not sent on: tracker unreadable (%s)", sender, type(error).__name__)
             return False
-        return latest != payload.get("message")
+        if latest == payload.get("message"):
+            logger.warning("%s's message not sent on: the conversation already ends with it", sender)
+            return False
+        return True
 
     async def send_message(self, sender: str, text: str) -> list[dict[str, Any]]:
         """The REST channel's webhook: the bot's messages for one user message."""
