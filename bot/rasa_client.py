@@ -5,19 +5,36 @@ connection, a 5xx, a body that is not JSON) is `RasaUnavailable`, which the brai
 the polite busy answer: never a 500 to the citizen.
 
 With several Rasa instances (RASA_URLS, on the Redis tracker and lock stores) each citizen has
-a preferred instance, and a message that cannot even connect to it (the instance died or is
-starting) goes to the next: nothing reached the dead one, so nothing is processed twice. Any
-other failure after the message was sent stays `RasaUnavailable`, because that instance may
-have handled it."""
+a preferred instance, and a message goes to the next one only when it cannot have been
+processed twice:
+- the connection to the preferred one was refused (it died or is starting): nothing reached it;
+- the preferred one dropped the connection without an answer (killed mid-message) and now
+  refuses connections (its process is gone, not merely slow), and the conversation in the
+  shared tracker store does not end with this message. Rasa stores a message's events only
+  once the whole message is handled, so the dead instance's work on it is lost and the next
+  instance handles it as new; an action it had already run is run again, and every department
+  write is made with an idempotency key (a booking, a ticket, a payment), so the citizen gets
+  the same record back, not a second one. A conversation that does end with the same text
+  (the citizen sent it before, or the dead instance stored it just before dying) is not
+  resent.
+Any other failure after the message was sent (a timeout: the instance may still be handling
+it) stays `RasaUnavailable`."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import zlib
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from common.settings import load_settings
+
+logger = logging.getLogger(__name__)
+GONE_CHECKS = 4
+GONE_CHECK_SECONDS = 0.4
 
 
 class RasaUnavailable(Exception):
@@ -44,16 +61,64 @@ class RasaClient:
         return self._instances[first:] + self._instances[:first]
 
     async def _post(self, path: str, payload: dict[str, Any], sender: str | None = None) -> Any:
-        for http in self._in_turn(sender):
+        instances = self._in_turn(sender)
+        for index, http in enumerate(instances):
             try:
                 response = await http.post(path, json=payload)
                 response.raise_for_status()
                 return response.json()
             except (httpx.ConnectError, httpx.ConnectTimeout):
                 continue  # never reached this instance: the next one may take the message
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+                others = instances[index + 1 :]
+                if sender and others and await self._lost_with(http, sender, payload, others[0]):
+                    logger.warning("A Rasa instance died handling %s's message: sent to the next", sender)
+                    continue
+                raise RasaUnavailable(f"{path}: {type(error).__name__}: {error}") from error
             except (httpx.HTTPError, OSError, ValueError) as error:
                 raise RasaUnavailable(f"{path}: {type(error).__name__}: {error}") from error
         raise RasaUnavailable(f"{path}: no Rasa instance accepts connections")
+
+    @staticmethod
+    async def _gone(instance: httpx.AsyncClient) -> bool:
+        """Nothing accepts connections at the instance's address, asked on new connections (a
+        pooled one to a killed process fails at once whatever listens there now). A killed
+        Rasa's orphaned workers may hold its socket until the stack reaps them, a second or
+        so: asked a few times."""
+        host, port = instance.base_url.host, instance.base_url.port or 80
+        for attempt in range(GONE_CHECKS):
+            try:
+                _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
+            except ConnectionRefusedError:
+                return True
+            except (TimeoutError, OSError):
+                return False
+            writer.close()
+            if attempt + 1 < GONE_CHECKS:
+                await asyncio.sleep(GONE_CHECK_SECONDS)
+        return False  # it still accepts connections: it may be handling the message
+
+    async def _lost_with(
+        self, dead: httpx.AsyncClient, sender: str, payload: dict[str, Any], other: httpx.AsyncClient
+    ) -> bool:
+        """True when the instance that dropped this message is gone and the conversation, as
+        another instance reads it from the shared store, does not end with the message."""
+        if not await self._gone(dead):
+            logger.warning("%s's message not sent on: its Rasa instance still accepts connections", sender)
+            return False
+        try:
+            response = await other.get(
+                f"/conversations/{quote(sender, safe=':')}/tracker", params={"include_events": "NONE"}
+            )
+            response.raise_for_status()
+            latest = (response.json().get("latest_message") or {}).get("text")
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            logger.warning("%s's message not sent on: tracker unreadable (%s)", sender, type(error).__name__)
+            return False
+        if latest == payload.get("message"):
+            logger.warning("%s's message not sent on: the conversation already ends with it", sender)
+            return False
+        return True
 
     async def send_message(self, sender: str, text: str) -> list[dict[str, Any]]:
         """The REST channel's webhook: the bot's messages for one user message."""

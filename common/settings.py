@@ -219,6 +219,8 @@ class Settings:
     gateway_workers: int = 1
     rasa_workers: int = 1
     rasa_instances: int = 1
+    # Rasa's CPU priority once serving (scripts/stack.py): below the light processes'.
+    rasa_nice: int = 5
     action_server_workers: int = 1
     conversation_retention_days: float = 30.0
     # Shared secrets between the processes, and the operators' token: empty = not required
@@ -336,6 +338,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_workers=env.integer("GATEWAY_WORKERS", 1),
         rasa_workers=env.integer("RASA_WORKERS", 1),
         rasa_instances=env.integer("RASA_INSTANCES", 1),
+        rasa_nice=env.integer("RASA_NICE", 5),
         action_server_workers=env.integer("ACTION_SERVER_WORKERS", 1),
         conversation_retention_days=env.number("CONVERSATION_RETENTION_DAYS", 30.0),
         rasa_auth_token=env.text("RASA_AUTH_TOKEN"),

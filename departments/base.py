@@ -83,26 +83,54 @@ class DepartmentRejected(DepartmentError):
 
 
 class CircuitBreaker:
-    """Opens after `failures` consecutive failures; lets one trial call through after `reset_seconds`."""
+    """Opens after `failures` consecutive failures, so citizens are told "busy" at once instead
+    of each waiting for a department that hangs; after `reset_seconds` one trial call goes
+    through (half-open), the others are still refused until it succeeds (closed again) or fails
+    (open again).
+
+    A department whose last failure was a refused connection is down, not hanging: a trial
+    costs nobody a wait, so one goes through every `REFUSED_TRIAL_SECONDS` and a restarted
+    department (the sandbox back after a crash) is used again within a second of answering,
+    not up to `reset_seconds` later."""
+
+    REFUSED_TRIAL_SECONDS = 0.5
 
     def __init__(self, failures: int, reset_seconds: float) -> None:
         self._threshold = failures
         self._reset_seconds = reset_seconds
         self._consecutive_failures = 0
         self._opened_at: float | None = None
+        self._refused = False
+        self._trial_since: float | None = None
 
     @property
-    def is_open(self) -> bool:
+    def _wait_seconds(self) -> float:
+        return min(self.REFUSED_TRIAL_SECONDS, self._reset_seconds) if self._refused else self._reset_seconds
+
+    def refuses(self) -> bool:
+        """Refuses this call? False when closed, and for the one trial call of a half-open
+        breaker (which is then counted as under way)."""
         if self._opened_at is None:
             return False
-        return time.monotonic() - self._opened_at < self._reset_seconds
+        now = time.monotonic()
+        if now - self._opened_at < self._wait_seconds:
+            return True
+        # A trial that never reported (its caller was cancelled) gives way after one period.
+        if self._trial_since is not None and now - self._trial_since < self._wait_seconds:
+            return True
+        self._trial_since = now
+        return False
 
     def record_success(self) -> None:
         self._consecutive_failures = 0
         self._opened_at = None
+        self._trial_since = None
 
-    def record_failure(self) -> None:
+    def record_failure(self, refused: bool = False) -> None:
+        """`refused`: the department refused the connection (nothing listens there)."""
         self._consecutive_failures += 1
+        self._refused = refused
+        self._trial_since = None
         if self._consecutive_failures >= self._threshold:
             self._opened_at = time.monotonic()
 
@@ -154,16 +182,19 @@ class DepartmentClient:
         return await self._request("POST", path, json=payload, headers=headers, attempts=attempts)
 
     async def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
-        if self._breaker.is_open:
+        if self._breaker.refuses():
             raise DepartmentUnavailable(self.department_name, "circuit open")
         url = f"{self._base_url}{path}"
         last_error = ""
+        refused = False
         for attempt in range(attempts):
             try:
                 response = await self._pool().request(method, url, **kwargs)
             except httpx.HTTPError as error:
                 last_error = type(error).__name__
+                refused = isinstance(error, httpx.ConnectError)  # not ConnectTimeout: that hangs
             else:
+                refused = False
                 if response.status_code == 404:
                     self._breaker.record_success()
                     raise RecordNotFound(self.department_name, path)
@@ -181,7 +212,7 @@ class DepartmentClient:
             logger.warning("%s %s failed (attempt %d): %s", method, path, attempt + 1, last_error)
             if attempt + 1 < attempts:
                 await asyncio.sleep(0.2 * (attempt + 1))
-        self._breaker.record_failure()
+        self._breaker.record_failure(refused)
         raise DepartmentUnavailable(self.department_name, last_error)
 
     def _rejection(self, response: httpx.Response) -> DepartmentRejected:

@@ -63,6 +63,10 @@ STOP_WAIT_SECONDS = 15
 HEALTH_TIMEOUT_SECONDS = 2.0
 CONVERSATIONS_DB = "conversations.db"
 PURGE_EVERY_SECONDS = 3600
+LEASED_LOCK_STORE = "scripts.rasa_lock_store.LeasedRedisLockStore"
+# A ticket of Rasa's lock store is extended every quarter of this while its message waits or
+# is processed: a killed Rasa's conversations are free again within it.
+LOCK_LEASE_SECONDS = 6.0
 UNIT_PREFIX = "citizen-assistant"
 # What `make run` and scripts/train.py give every process: nothing reaches for the internet.
 OFFLINE_ENVIRONMENT = {
@@ -149,7 +153,9 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
 def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     """Rasa's endpoints for this run: the action server's URL, the tracker store
     (`tracker_store_config`) and, with REDIS_URL, the Redis lock store (db N+1) that several
-    Rasa workers or instances need to handle one conversation's messages one at a time."""
+    Rasa workers or instances need to handle one conversation's messages one at a time: Rasa's
+    own, with leased tickets (scripts/rasa_lock_store.py), so a Rasa killed mid-message holds
+    its conversations LOCK_LEASE_SECONDS, not Rasa's minute."""
     settings = load_settings({**env, "STATE_DIR": str(state_dir)})
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{env['ACTION_SERVER_URL']}/webhook"}
@@ -158,7 +164,13 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     endpoints["tracker_store"] = tracker_store_config(settings)
     if settings.redis_url:
         common, database = _redis_common(settings.redis_url)
-        endpoints["lock_store"] = {"type": "redis", **common, "db": database + 1, "key_prefix": "citizen"}
+        endpoints["lock_store"] = {
+            "type": LEASED_LOCK_STORE,
+            **common,
+            "db": database + 1,
+            "key_prefix": "citizen",
+            "lease_seconds": LOCK_LEASE_SECONDS,
+        }
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
@@ -246,6 +258,16 @@ class Service:
     live_url: str = ""
     """What the watchdog polls when it differs from `health_url`: the process answering at all,
     not its dependencies (a gateway whose Rasa is down must not be restarted for it)."""
+
+    start_nice: int = 0
+    """Niceness the program starts at (supervisord runs it under `nice`)."""
+    serving_nice: int = 0
+    """Niceness of the program's process group once a new process first answers (its
+    watchdog sets it; under systemd the unit's `Nice=`)."""
+
+    @property
+    def supervised_command(self) -> list[str]:
+        return ["nice", "-n", str(self.start_nice), *self.command] if self.start_nice else self.command
 
     @property
     def liveness_url(self) -> str:
@@ -343,6 +365,10 @@ class Stack:
             start_seconds=10,
             live_url=f"{rasa_url}/",
             description="Rasa server",
+            # With another instance serving, a restarting one starts at the serving priority,
+            # not above the instance the citizens are talking to meanwhile.
+            start_nice=settings.rasa_nice if len(self.rasa_urls) > 1 else 0,
+            serving_nice=settings.rasa_nice,
         )
 
     def _services(self, model: Path, endpoints: Path) -> list[Service]:
@@ -461,7 +487,7 @@ class Stack:
         for priority, service in enumerate(services, start=1):
             lines += [
                 f"[program:{service.name}]",
-                f"command={value(shlex.join(service.command))}",
+                f"command={value(shlex.join(service.supervised_command))}",
                 f"directory={value(str(PROJECT_ROOT))}",
                 f"priority={priority * 100}",
                 "autostart=true",
@@ -492,6 +518,8 @@ class Stack:
             if not service.liveness_url:
                 continue
             check = [str(APP_PYTHON), str(WATCHDOG_SCRIPT), service.name, service.liveness_url]
+            if service.serving_nice:
+                check += ["--nice", str(service.serving_nice)]
             lines += [
                 f"[eventlistener:watchdog-{service.name}]",
                 f"command={value(shlex.join(check))}",
@@ -758,6 +786,7 @@ def systemd_units(
             "KillMode=control-group",
             "KillSignal=SIGTERM",
             f"TimeoutStopSec={STOP_WAIT_SECONDS}",
+            *([f"Nice={service.serving_nice}"] if service.serving_nice else []),
             "NoNewPrivileges=true",
             "PrivateTmp=true",
         ]

@@ -319,12 +319,13 @@ def test_rasa_gets_the_redis_lock_store_and_the_action_server(tmp_path: Path) ->
         argv, _extra = container.command("rasa", env)
         endpoints = yaml.safe_load(Path(argv[argv.index("--endpoints") + 1]).read_text(encoding="utf-8"))
         assert endpoints["lock_store"] == {
-            "type": "redis",
+            "type": "scripts.rasa_lock_store.LeasedRedisLockStore",  # Rasa's, with leased tickets
             "url": "redis.city.example",
             "port": 6380,
             "password": "secret",
             "db": 5,
             "key_prefix": "citizen",
+            "lease_seconds": 6.0,
         }
         assert endpoints["tracker_store"]["type"] == "redis" and endpoints["tracker_store"]["db"] == 4
         assert endpoints["action_endpoint"]["url"] == f"{config['ACTION_SERVER_URL']}/webhook"

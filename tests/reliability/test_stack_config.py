@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from scripts.stack import (
+    LOCK_LEASE_SECONDS,
     PROJECT_ROOT,
     Stack,
     StackConfigurationError,
@@ -143,12 +144,13 @@ def test_redis_tracker_store_expires_and_lock_store_is_shared(tmp_path: Path) ->
     assert endpoints["tracker_store"]["type"] == "redis"
     assert endpoints["tracker_store"]["record_exp"] == 7 * 86400
     assert endpoints["lock_store"] == {
-        "type": "redis",
+        "type": "scripts.rasa_lock_store.LeasedRedisLockStore",  # Rasa's, with leased tickets
         "url": "10.0.0.5",
         "port": 6380,
         "password": "pw",
         "db": 3,
         "key_prefix": "citizen",
+        "lease_seconds": LOCK_LEASE_SECONDS,
     }
     forever = _endpoints(tmp_path, REDIS_URL="redis://10.0.0.5/0", CONVERSATION_RETENTION_DAYS="0")
     assert "record_exp" not in forever["tracker_store"]
@@ -170,7 +172,9 @@ def test_the_rasa_image_renders_the_endpoints_with_what_it_holds(tmp_path: Path)
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
         "from scripts.stack import render_endpoints;"
         "print(render_endpoints({'ACTION_SERVER_URL': 'http://actions:5055',"
-        " 'REDIS_URL': 'redis://redis:6379/0'}, Path(sys.argv[2])))"
+        " 'REDIS_URL': 'redis://redis:6379/0'}, Path(sys.argv[2])));"
+        # Rasa loads the lock store the endpoints name from the files the image holds.
+        "import importlib; importlib.import_module('scripts.rasa_lock_store')"
     )
     rendered = subprocess.run(
         [
@@ -188,7 +192,8 @@ def test_the_rasa_image_renders_the_endpoints_with_what_it_holds(tmp_path: Path)
     )
     assert rendered.returncode == 0, rendered.stderr
     endpoints = yaml.safe_load(Path(rendered.stdout.strip()).read_text(encoding="utf-8"))
-    assert endpoints["lock_store"]["type"] == endpoints["tracker_store"]["type"] == "redis"
+    assert endpoints["tracker_store"]["type"] == "redis"
+    assert endpoints["lock_store"]["type"] == "scripts.rasa_lock_store.LeasedRedisLockStore"
 
 
 def test_purge_drops_only_conversations_past_retention(tmp_path: Path) -> None:

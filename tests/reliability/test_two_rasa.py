@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
@@ -31,6 +35,7 @@ def two_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         RASA_INSTANCES="2",
         REDIS_URL=REDIS_URL,
         AGENT_SESSION_SECRET=secrets.token_hex(32),
+        SANDBOX_FAULTS_ENABLED="true",
     )
     model = os.environ.get("STACK_MODEL")
     stack.start(Path(model) if model else None)
@@ -57,3 +62,35 @@ def test_one_dead_rasa_instance_leaves_no_gap(two_rasa: Stack) -> None:
     assert "已缴" in halfway.say("0531880001")
     two_rasa.wait_healthy("rasa", 180)
     assert two_rasa.pid("rasa") not in (0, dead)
+
+
+def test_a_message_in_flight_when_its_instance_dies_is_answered_by_the_other(two_rasa: Stack) -> None:
+    """Killed while it handled a citizen's message (the water company slow to answer): Rasa
+    had stored nothing of it, so the gateway hands the message to the other instance, which
+    answers it once, instead of the citizen being told "busy" and asking again."""
+    two_rasa.wait_healthy("rasa", 300)
+    citizen = next(
+        candidate
+        for candidate in (Citizen(two_rasa.gateway_url) for _ in range(64))
+        if zlib.crc32(f"web:{candidate.sender}".encode()) % 2 == 0  # its instance is `rasa`
+    )
+    assert "电费户号" in citizen.say("查电费")
+    replies: list[str] = []
+    with two_rasa.sandbox_client() as sandbox:
+        sandbox.post("/_faults/utility", json={"mode": "slow", "delay_seconds": 2.5}).raise_for_status()
+        asking = threading.Thread(target=lambda: replies.append(citizen.say("0531880001")))
+        asking.start()
+        time.sleep(1.2)  # the bill query is at the water company, within Rasa's handling of it
+        two_rasa.kill("rasa")
+        sandbox.delete("/_faults").raise_for_status()
+        asking.join(timeout=60)
+    assert replies and "已缴" in replies[0], replies
+    token = two_rasa.env["RASA_AUTH_TOKEN"]
+    tracker = httpx.get(
+        f"{two_rasa.rasa_urls[1]}/conversations/web:{citizen.sender}/tracker",
+        params={"include_events": "ALL", "token": token},
+        timeout=30,
+    ).json()
+    texts = [event.get("text") for event in tracker["events"] if event.get("event") == "user"]
+    assert texts.count("0531880001") == 1, texts
+    two_rasa.wait_healthy("rasa", 300)
