@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.form import bill_type_buttons
+from actions.bills.form import bill_type_buttons, typed_bills
 from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
 from common.identity import id_number_problem
@@ -82,22 +82,39 @@ class ActionQueryBill(Action):
             return reset
         if is_personal(bill_type):
             return [*reset, *await personal_bill(dispatcher, tracker, bill_type, identifier)]
+        main = (bill_type, identifier)
+        # Of two bills in one message, each is answered, in the order the citizen wrote them.
+        asked = [
+            pair
+            for pair in typed_bills(tracker)
+            if pair == main or (pair[0] != bill_type and not is_personal(pair[0]))
+        ]
+        if main not in asked:
+            asked.insert(0, main)
+        for one_type, account in asked:
+            await self._answer(dispatcher, tracker, one_type, account)
+        return reset
+
+    @staticmethod
+    async def _answer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, bill_type: str, identifier: str
+    ) -> None:
+        period = tracker.get_slot("bill_period")
         try:
-            answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), city_today())
+            answer = await bill_answer(bill_type, identifier, period, city_today())
         except WrongAccount as wrong:
             dispatcher.utter_message(text=wrong.message)
-            return reset
+            return
         except DepartmentError as error:
             logger.warning("bill query failed: %s", error)
             dispatcher.utter_message(text=busy_message(error.department))
-            return reset
+            return
         known = await known_accounts(tracker.sender_id)
         if known.get(bill_type) != identifier:
             await binding_store().bind(tracker.sender_id, bill_type, identifier)
             name = BILL_TYPES[bill_type].name
             answer += f"\n已帮您记住这个号，下次直接说“查{name}”就行（回复“解绑{name}”可取消）。"
         dispatcher.utter_message(text=answer)
-        return reset
 
 
 async def personal_bill(
