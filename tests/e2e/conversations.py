@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import httpx
 
+from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
 BEIJING = timezone(timedelta(hours=8))
@@ -17,6 +18,9 @@ BOOKING_NO = re.compile(r"预约号：(\S+)")
 ZHANG_PHONE, LI_PHONE = "13805310001", "13905310002"
 WANG_OPENID = "oDemoWangJG000003"  # 王建国, a retiree: gas account GZ20080123, 27.60 overdue
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+DOUBLED = re.compile(r"(系统){2}|(的){2}|(了){2}")
+"""A word said twice in a row in a reply ("12345热线工单系统系统繁忙")."""
+LOGS = ("rasa", "actions")
 
 
 def today() -> date:
@@ -62,3 +66,26 @@ def stored_bookings(sandbox: httpx.Client, phone: str) -> dict[str, str]:
 
 def tickets_of(sandbox: httpx.Client, phone: str) -> list[dict]:
     return sandbox.get("/complaints/v1/tickets", params={"phone": phone}).json()
+
+
+def log_sizes(stack: Stack) -> dict[str, int]:
+    """Where Rasa's and the action server's logs end now, to read what a conversation adds."""
+    return {
+        name: path.stat().st_size if (path := stack.log_dir / f"{name}.log").exists() else 0 for name in LOGS
+    }
+
+
+def errors_logged(stack: Stack, since: dict[str, int]) -> dict[str, list[str]]:
+    """The ERROR lines each log got after `since` (first three of each), none when clean."""
+    found: dict[str, list[str]] = {}
+    for name in LOGS:
+        path = stack.log_dir / f"{name}.log"
+        if not path.exists():
+            continue
+        with path.open("rb") as log:
+            log.seek(since.get(name, 0))
+            written = log.read().decode("utf-8", "replace")
+        errors = [line for line in written.splitlines() if " ERROR " in line or line.startswith("ERROR")]
+        if errors:
+            found[name] = errors[:3]
+    return found
