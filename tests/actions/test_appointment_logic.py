@@ -57,6 +57,11 @@ def booking(**changes: str) -> Booking:
         ("好的", True, None),
         ("你是机器人吗", True, None),
         ("明天上午市医院", True, None),
+        ("我是她儿媳妇，后天上午内科，老人家叫赵凤霞，电话13933335555", False, "赵凤霞"),
+        ("约后天儿科，叫冯小宝，电话13900009999", False, "冯小宝"),
+        ("叫冯小宝", True, "冯小宝"),
+        ("孩子叫李浩然", True, "李浩然"),
+        ("他们叫我去医院", False, None),
     ],
 )
 def test_typed_name(text: str, asked: bool, expected: str | None) -> None:
