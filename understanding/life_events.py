@@ -26,7 +26,10 @@ _KIN = (
 # A death as families say it: a relative who "走了", "没了", "不在了".
 _BEREAVED = re.compile(rf"(?:{_KIN})[^，,。！!？?]{{0,8}}?(?:没了|走了|不在了|去世|过世|离世|病逝|逝世)")
 # The household leaving the city: "户口从这边迁出去", "把户口迁到上海"; not one moving in.
-_LEAVING = re.compile(r"迁出|迁走|(?:户口|户籍)[^，,。！!？?]{0,12}迁(?:到|去|往)(?!这|本市|我们|咱|示例市)")
+_LEAVING = re.compile(
+    r"迁出|迁走|(?:户口|户籍)[^，,。！!？?]{0,12}迁(?:到|去|往)(?!这|本市|我们|咱|示例市)"
+    r"|迁(?:户口|户籍)(?:到|去|往)(?!这|本市|我们|咱|示例市)"
+)
 
 
 @lru_cache(maxsize=1)

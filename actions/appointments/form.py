@@ -44,6 +44,7 @@ from departments.registry import departments
 from understanding.appointments import (
     INTERRUPTING_INTENTS,
     NOT_NAME_INTENTS,
+    asks_to_book,
     corrected_part,
     typed_name,
     typed_phone,
@@ -56,6 +57,8 @@ RESOURCE_ENTITIES = ("clinic", "hospital")
 PLACE_ENTITIES = (*RESOURCE_ENTITIES, "appointment_type")
 # Intents the NLU gives a bare answer it cannot place; the form's question decides instead.
 MISREAD_ANSWER_INTENTS = frozenset({"out_of_scope", "greet", "thank"})
+# Intents a booking request is misread as (actions.appointments.prepare.misread_booking).
+MISREAD_BOOKING_INTENTS = frozenset({"ask_service_guide", "out_of_scope"})
 QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
 
 
@@ -64,7 +67,13 @@ def intent_of(tracker: Tracker) -> str:
 
 
 def is_interruption(tracker: Tracker) -> bool:
-    return intent_of(tracker) in INTERRUPTING_INTENTS
+    """An intent that answers no form question, unless the words ask to book ("约政务服务中心办
+    居住证" read as a guide question starts the booking, which then reads them)."""
+    if intent_of(tracker) not in INTERRUPTING_INTENTS:
+        return False
+    return intent_of(tracker) not in MISREAD_BOOKING_INTENTS or not asks_to_book(
+        latest_text(tracker), city_today()
+    )
 
 
 def corrections(tracker: Tracker) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from understanding.life_events import hardship_in, life_events_in
         ("家里老人去世了", "bereavement"),
         ("孩子在上海买了房，要把户口从这边迁出去", "moving_away"),
         ("户口要迁到外省去", "moving_away"),
+        ("我要迁户口去北京", "moving_away"),
         ("公司裁员把我裁了", "unemployment"),
         ("我下个月退休", "retirement"),
     ],
@@ -24,7 +25,9 @@ def test_the_hardship_named(text: str, event: str) -> None:
     assert hardship_in(text) == event
 
 
-@pytest.mark.parametrize("text", ["我先走了", "户口迁到这边来", "我是独生子女，能领补贴吗", "今天天气不错"])
+@pytest.mark.parametrize(
+    "text", ["我先走了", "户口迁到这边来", "迁户口到本市", "我是独生子女，能领补贴吗", "今天天气不错"]
+)
 def test_no_hardship(text: str) -> None:
     assert hardship_in(text) is None
 
