@@ -27,7 +27,7 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.forms import ValidationBase, latest_entity_values, latest_text
+from actions.forms import ValidationBase, latest_entity_values, latest_text, leading_choice
 from common.identity import is_valid_phone
 from common.time_words import (
     MORNING,
@@ -188,6 +188,9 @@ class ValidateAppointmentForm(PhoneValidation):
         text = latest_text(tracker)
         corrected = corrected_part(text)
         ids = [value for entity in RESOURCE_ENTITIES for value in latest_entity_values(tracker, entity)]
+        if tracker.get_slot("requested_slot") == "appointment_resource":
+            # "1，12月7号去": the place picked by its number, the day said with it.
+            ids = [value for key, value in leading_choice(tracker).items() if key in RESOURCE_ENTITIES] + ids
         if corrected:
             # "内科，不对，是骨科": what the correction names first.
             ids = corrected_entity_values(tracker, text.rfind(corrected)) + ids
