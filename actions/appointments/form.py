@@ -125,9 +125,11 @@ class PhoneValidation(ValidationBase):
         asked = tracker.get_slot("requested_slot") == "appointment_phone"
         if is_interruption(tracker) and not asked and intent_of(tracker) not in self.own_intents:
             return {}
-        # The text first: NLU may cut a number into pieces around "12345".
+        # The text first: NLU may cut a number into pieces around "12345"; the words after a
+        # self-correction before both ("电话13966667777，哦不对是13966667778").
         values = latest_entity_values(tracker, "phone")
-        phone = typed_phone(latest_text(tracker), asked) or (values[0] if values else None)
+        typed = (typed_phone(text, asked) for text in (*corrections(tracker), latest_text(tracker)))
+        phone = next((found for found in typed if found), None) or (values[0] if values else None)
         return changed(tracker, "appointment_phone", phone)
 
     def validate_appointment_phone(

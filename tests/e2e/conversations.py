@@ -16,7 +16,10 @@ BEIJING = timezone(timedelta(hours=8))
 TICKET = re.compile(r"12345-\d{8}-\d{4}")
 BOOKING_NO = re.compile(r"预约号：(\S+)")
 ZHANG_PHONE, LI_PHONE = "13805310001", "13905310002"
-WANG_OPENID = "oDemoWangJG000003"  # 王建国, a retiree: gas account GZ20080123, 27.60 overdue
+WANG_OPENID, WANG_PHONE = (
+    "oDemoWangJG000003",
+    "13605310003",
+)  # 王建国, a retiree: gas GZ20080123 27.60 overdue
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 DOUBLED = re.compile(r"(系统){2}|(的){2}|(了){2}")
 """A word said twice in a row in a reply ("12345热线工单系统系统繁忙")."""
