@@ -27,7 +27,7 @@ from departments.complaints import ComplaintCategory
 from departments.registry import departments
 from understanding.appointments import corrected_part, typed_phone
 from understanding.complaint_categories import rank_categories
-from understanding.complaints import description_of, location_of, wants_anonymity
+from understanding.complaints import description_of, location_of, place_in_answer, wants_anonymity
 
 logger = logging.getLogger(__name__)
 PLACE_CHARACTER = re.compile(r"[\u4e00-\u9fa5]")
@@ -111,7 +111,7 @@ class ValidateComplaintForm(ValidationBase):
             return {}
         if interrupts(tracker, "complaint_location"):
             return {}
-        text = latest_text(tracker)
+        text = place_in_answer(latest_text(tracker))
         return changed(tracker, "complaint_location", text if len(text) >= 2 else None)
 
     def validate_complaint_location(
