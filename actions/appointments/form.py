@@ -67,9 +67,13 @@ def intent_of(tracker: Tracker) -> str:
 
 
 def is_interruption(tracker: Tracker) -> bool:
-    """An intent that answers no form question, unless the words ask to book ("约政务服务中心办
-    居住证" read as a guide question starts the booking, which then reads them)."""
-    if intent_of(tracker) not in INTERRUPTING_INTENTS:
+    return intent_of(tracker) in INTERRUPTING_INTENTS
+
+
+def interrupts_booking(tracker: Tracker) -> bool:
+    """An intent that answers no booking question, unless the words ask to book ("约政务服务中心
+    办居住证" read as a guide question starts the booking, which then reads them)."""
+    if not is_interruption(tracker):
         return False
     return intent_of(tracker) not in MISREAD_BOOKING_INTENTS or not asks_to_book(
         latest_text(tracker), city_today()
@@ -123,7 +127,7 @@ class PhoneValidation(ValidationBase):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "appointment_phone"
-        if is_interruption(tracker) and not asked and intent_of(tracker) not in self.own_intents:
+        if interrupts_booking(tracker) and not asked and intent_of(tracker) not in self.own_intents:
             return {}
         # The text first: NLU may cut a number into pieces around "12345"; the words after a
         # self-correction before both ("电话13966667777，哦不对是13966667778").
@@ -185,7 +189,7 @@ class ValidateAppointmentForm(PhoneValidation):
     async def extract_appointment_resource(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) or tracker.get_slot("appointment_reschedule"):
+        if interrupts_booking(tracker) or tracker.get_slot("appointment_reschedule"):
             return {}
         text = latest_text(tracker)
         corrected = corrected_part(text)
@@ -261,7 +265,7 @@ class ValidateAppointmentForm(PhoneValidation):
     async def extract_appointment_service(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker):
+        if interrupts_booking(tracker):
             return {}
         service = service_from_entities(latest_entity_values(tracker, "service_item"))
         return changed(tracker, "appointment_service", service or service_from_text(latest_text(tracker)))
@@ -288,7 +292,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_date"):
+        if interrupts_booking(tracker) and not answers_the_question(tracker, "appointment_date"):
             return {}
         # The whole message first: the tagger may tag only "下周三" inside "下下周三"; the
         # words after a self-correction before both ("明天，不对，后天").
@@ -335,7 +339,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_time"):
+        if interrupts_booking(tracker) and not answers_the_question(tracker, "appointment_time"):
             return {}
         # The whole message first: the tagger may tag only "上午" in "上午10点".
         for text in (*corrections(tracker), latest_text(tracker), *latest_entity_values(tracker, "time")):
