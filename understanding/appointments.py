@@ -136,19 +136,22 @@ _BOOKING_WORDS = re.compile(
     r"约个号|约个时间|约一下|约上|帮我约|给我约|帮忙约|帮我预约|排个号|取个号|挂个号"
     r"|^(?:我要|我想|想|帮我|给我|麻烦)?(?:预)?约(?![定束会])"
 )
-# A visit to a hall with a day: "下周一去政务中心办个户口的事".
+# A visit to a hall: "下周一去政务中心办个户口的事" (with a day), "我要去政务大厅办社保卡" (wanted).
 _HALL_VISIT = re.compile(
     r"(?:去|到|上)(?:市民中心|政务中心|政务大厅|政务服务中心|行政服务中心|办事大厅|大厅)[^，,。！!]{0,4}办"
 )
+_WANTED_VISIT = re.compile(r"(?:我要|我想|想要?|准备|打算|得)(?:去|到|上)")
 # A question about booking ("去大厅要预约吗", "怎么约") wants the guide, not a booking.
 _QUESTION = re.compile(r"吗|么|如何|什么|啥|哪|多少|几点|要不要|能不能|需不需要|可不可以|[？?]")
 
 
 def asks_to_book(text: str, today: date) -> bool:
     """A booking request the NLU may read as a guide question or not place at all: booking
-    words, or a planned visit to the hall on a named day, and no question asked."""
+    words, or a visit to the hall on a named day or wanted ("我要去…"), and no question asked."""
     if _QUESTION.search(text):
         return False
     if _BOOKING_WORDS.search(text):
         return True
-    return bool(_HALL_VISIT.search(text)) and resolve_date(text, today) is not None
+    if not _HALL_VISIT.search(text):
+        return False
+    return bool(_WANTED_VISIT.search(text)) or resolve_date(text, today) is not None

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -65,6 +65,28 @@ class ActionPrepareBillQuery(Action):
             SlotSet("bill_account", None),
             SlotSet("bill_period", period),
         ]
+
+
+BINDING_WORDS = ("绑定", "解绑", "绑个", "绑一下")
+
+
+def misread_bill_query(tracker: Tracker) -> bool:
+    """A bill question with its account number the NLU could not place, outside any form: the
+    long message of an elderly citizen ("…那个天然气费是不是还没交啊…户号GZ20080077…") is a
+    bill query, not a question for the knowledge base."""
+    if tracker.active_loop.get("name") or any(word in latest_text(tracker) for word in BINDING_WORDS):
+        return False
+    return bool(typed_bills(tracker)) or (
+        inferred_bill_type(tracker) is not None and bool(latest_entity_values(tracker, "account_number"))
+    )
+
+
+async def start_bill_query(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[dict[str, Any]]:
+    """The bill form starts from this message as if the NLU had read it as a bill query."""
+    events = await ActionPrepareBillQuery().run(dispatcher, tracker, domain)
+    return [*events, FollowupAction("bill_form")]
 
 
 class ActionQueryBill(Action):

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.prepare import misread_booking, start_booking
+from actions.bills.query import misread_bill_query, start_bill_query
 from actions.complaints.follow_up import report_again
 from actions.forms import latest_entity_values, latest_text
 from actions.guides import knowledge
@@ -40,6 +41,8 @@ class ActionFaqFallback(Action):
             return await report_again(dispatcher, tracker, domain)
         if misread_booking(tracker):
             return await start_booking(dispatcher, tracker, domain)
+        if misread_bill_query(tracker):
+            return await start_bill_query(dispatcher, tracker, domain)
         try:
             if off_topic and offer_hardship_bundle(dispatcher, text):
                 return []

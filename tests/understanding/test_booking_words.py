@@ -19,6 +19,7 @@ TODAY = date(2026, 12, 2)
         "约政务服务中心办居住证",
         "后天要去大厅办护照",
         "帮我约市立医院内科",
+        "我要去政务大厅办社保卡",
     ],
 )
 def test_booking_requests(text: str) -> None:
