@@ -375,6 +375,12 @@ def test_water_and_electricity_asked_together_are_both_answered(citizen: WebCiti
     assert "053***0001" in reply and "143.06元" in reply, reply
 
 
+def test_binding_a_gas_account_named_only_by_its_number(citizen: WebCitizen) -> None:
+    reply = citizen.say_text("ＧＺ２００８００７７这个户号帮我绑上")
+    assert "已绑定燃气户号" in reply and "您要查哪一项" not in reply, reply
+    assert "已解除" in citizen.say_text("解绑燃气")
+
+
 def test_paying_the_gas_with_the_account_in_the_message_shows_the_amount(citizen: WebCitizen) -> None:
     reply = citizen.say_text("把燃气费给我交了，户号ＧＺ２００８００７７")
     assert "52.80" in reply and "没有待缴" not in reply, reply
