@@ -113,6 +113,16 @@ def typed_name(text: str, asked: bool) -> str | None:
     return None
 
 
+_RELATION_ONLY = re.compile(
+    rf"^(?:我是|我是他|我是她|我是他的|我是她的|我是病人的?|我是老人的?)(?:{_FAMILY}|家属|亲戚)[\s，,。!！]*$"
+)
+
+
+def says_relation_only(text: str) -> bool:
+    """ "我是她儿子" when asked the name: who the citizen is to the patient, not the name."""
+    return bool(_RELATION_ONLY.match(text.strip()))
+
+
 def typed_phone(text: str, asked: bool) -> str | None:
     """An 11-digit mobile number in the text; when the phone was asked for, any run of digits,
     so a wrong number is answered with what is wrong instead of being ignored."""

@@ -46,6 +46,7 @@ from understanding.appointments import (
     NOT_NAME_INTENTS,
     asks_to_book,
     corrected_part,
+    says_relation_only,
     typed_name,
     typed_phone,
 )
@@ -59,6 +60,8 @@ PLACE_ENTITIES = (*RESOURCE_ENTITIES, "appointment_type")
 MISREAD_ANSWER_INTENTS = frozenset({"out_of_scope", "greet", "thank"})
 # Intents a booking request is misread as (actions.appointments.prepare.misread_booking).
 MISREAD_BOOKING_INTENTS = frozenset({"ask_service_guide", "out_of_scope"})
+RELATION_ONLY = "relation-only"
+"""The name slot's value for "我是她儿子": rejected with a question for the patient's name."""
 QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
 
 
@@ -383,7 +386,20 @@ class ValidateAppointmentForm(PhoneValidation):
         if intent_of(tracker) in NOT_NAME_INTENTS:
             return {}
         asked = tracker.get_slot("requested_slot") == "appointment_name"
-        return changed(tracker, "appointment_name", typed_name(latest_text(tracker), asked))
+        text = latest_text(tracker)
+        if asked and says_relation_only(text):
+            return {"appointment_name": RELATION_ONLY}
+        return changed(tracker, "appointment_name", typed_name(text, asked))
+
+    def validate_appointment_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "我是她儿子" answers who is booking, not for whom: the patient's name is asked for."""
+        if slot_value == RELATION_ONLY:
+            return self.reject(
+                dispatcher, "appointment_name", "好的。请告诉我看病或办事的人叫什么名字，比如“李桂兰”。"
+            )
+        return {"appointment_name": slot_value}
 
     def extract_appointment_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

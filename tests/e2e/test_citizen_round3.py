@@ -204,6 +204,19 @@ def test_a_daughter_in_law_books_for_her_mother_in_law_by_name(citizen: WebCitiz
     assert "不约了" in citizen.say_text("算了")
 
 
+def test_a_son_who_answers_the_name_question_with_who_he_is_is_asked_for_his_mothers_name(
+    citizen: WebCitizen,
+) -> None:
+    asked = citizen.say_text(f"帮我妈妈约个号，市立医院皮肤科，{day_words(open_day(3))}上午10点")
+    assert "姓名" in asked, asked
+    again = citizen.say_text("我是她儿子")
+    assert "名字" in again and "还不会回答" not in again and "手机" not in again, again
+    assert "手机" in citizen.say_text("周淑芬")
+    confirm = citizen.say_text("13955556666")
+    assert "周**" in confirm and "我**" not in confirm, confirm
+    assert "不约了" in citizen.say_text("算了")
+
+
 def test_a_grandmother_books_for_her_grandson_naming_him_when_asked(citizen: WebCitizen) -> None:
     citizen.say(f"给我孙子约{day_words(open_day(3))}上午妇幼保健院儿科，孩子发烧了")
     asked = citizen.say_text("9点")
