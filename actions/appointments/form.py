@@ -10,6 +10,7 @@ their results reach Rasa.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,6 +63,8 @@ MISREAD_ANSWER_INTENTS = frozenset({"out_of_scope", "greet", "thank"})
 MISREAD_BOOKING_INTENTS = frozenset({"ask_service_guide", "out_of_scope"})
 RELATION_ONLY = "relation-only"
 """The name slot's value for "我是她儿子": rejected with a question for the patient's name."""
+# "那后天呢", "要不周五行吗": a day or time offered as a question.
+_WHAT_ABOUT = re.compile(r"^(?:那|那么|要不|要不然|或者)?(.{1,10}?)(?:呢|行吗|可以吗|行不行)[?？]?$")
 QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
 
 
@@ -99,11 +102,18 @@ def corrected_entity_values(tracker: Tracker, offset: int) -> list[str]:
 
 def answers_the_question(tracker: Tracker, slot: str) -> bool:
     """A day or time given when asked for it, which the NLU took for small talk ("下下个礼拜五吧"
-    read as out_of_scope): the answer counts, the form's question was what it answered."""
-    if tracker.get_slot("requested_slot") != slot or intent_of(tracker) not in MISREAD_ANSWER_INTENTS:
+    read as out_of_scope) or for a bill follow-up ("那后天呢" read as "那上个月呢"): the answer
+    counts, the form's question was what it answered."""
+    intent = intent_of(tracker)
+    bill_named = any(latest_entity_values(tracker, entity) for entity in ("bill_type", "account_number"))
+    misread = intent in MISREAD_ANSWER_INTENTS or (intent == "query_bill" and not bill_named)
+    if tracker.get_slot("requested_slot") != slot or not misread:
         return False
     text = latest_text(tracker)
-    if any(word in text for word in QUESTION_WORDS):
+    offered = _WHAT_ABOUT.match(text)
+    if offered:
+        text = offered.group(1)  # "那后天呢": a day offered as a question
+    elif any(word in text for word in QUESTION_WORDS):
         return False  # "今天天气怎么样" is a question of its own, not the day to book
     if slot == "appointment_date":
         return resolve_date(text, city_today()) is not None

@@ -304,3 +304,19 @@ async def test_a_booking_whose_answer_was_lost_is_reported_from_the_departments_
     stored = httpx.get(f"{sandbox_url}/appointments/v1/bookings", params={"phone": phone}).json()
     [made] = [item["booking_no"] for item in stored if item["booking_no"] != lookalike]
     assert "预约成功" in booked and made in booked and lookalike not in booked, booked
+
+
+async def test_a_day_offered_as_a_question_answers_the_date_question() -> None:
+    """ "那后天呢" when asked which day, read by the NLU as a bill follow-up ("那上个月呢"): the day
+    counts; "那水费呢" stays a question of its own."""
+    form = driver("web:what-about")
+    await form.run(ActionPrepareAppointment())
+    await form.say(
+        "挂中医院针灸科", "book_appointment", entity("hospital", "H02"), entity("clinic", "H02-ZJ")
+    )
+    assert form.slots["requested_slot"] == "appointment_date"
+    await form.say("那水费呢", "query_bill", entity("bill_type", "water"))
+    assert form.slots.get("appointment_date") is None
+    word, days = ("后天", 2) if (city_today() + timedelta(days=2)).isoweekday() != 7 else ("大后天", 3)
+    await form.say(f"那{word}呢", "query_bill")
+    assert form.slots["appointment_date"] == (city_today() + timedelta(days=days)).isoformat()
