@@ -287,6 +287,7 @@ def test_a_place_described_with_a_grumble_is_the_place_not_a_new_complaint(
     assert ticket
     stored = sandbox.get(f"/complaints/v1/tickets/{ticket.group(0)}").json()
     assert "垃圾桶" in stored["description"] and "阳光花园" in stored["location"], stored
+    assert "苍蝇" not in stored["location"], "the place, not the grumble"
 
 
 def test_what_happened_told_after_being_asked_is_the_description_even_when_it_sounds_off_topic(
