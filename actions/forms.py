@@ -7,6 +7,7 @@ the way out, "算了"), and their limits, which come from the environment rather
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -45,6 +46,37 @@ def form_run_id(tracker: Tracker, form: str) -> str:
         if event.get("event") == "active_loop" and event.get("name") == form:
             return str(event.get("timestamp", ""))
     return ""
+
+
+# "1，下周三去", "２、明天上午": a choice's number followed by more words (a bare "1" is mapped
+# to its button by the gateway before Rasa sees it).
+_LEADING_CHOICE = re.compile(r"^\s*第?([1-9１-９])\s*(?:个|号)?\s*[，,、.。\s]+\S")
+
+
+def leading_choice(tracker: Tracker) -> dict[str, str]:
+    """The entities of the button the latest message picked by its number before saying more
+    ("1，12月7号去" after the halls were offered); empty when it picked none."""
+    found = _LEADING_CHOICE.match(latest_text(tracker))
+    if not found:
+        return {}
+    choice = int(found.group(1).translate(str.maketrans("１２３４５６７８９", "123456789")))
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return {}
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if not 1 <= choice <= len(buttons):
+                continue
+            _, _, body = str(buttons[choice - 1].get("payload", "")).partition("{")
+            try:
+                values = json.loads("{" + body) if body else {}
+            except json.JSONDecodeError:
+                return {}
+            return {str(key): str(value) for key, value in values.items()}
+    return {}
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -75,6 +75,9 @@ _RELATIVE_DAYS = (
 _NUMBER = r"\d{1,2}|[一二两三四五六七八九十]{1,3}"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _MONTH_DAY = re.compile(rf"(?:(\d{{4}})年)?({_NUMBER})月({_NUMBER})[日号]?")
+# "下个月15号", "这月二十号": the day of a month named relative to this one.
+_RELATIVE_MONTH_DAY = re.compile(rf"(下个?月|这个?月|本月)({_NUMBER})[日号]?")
+_RELATIVE_MONTH_DELTA = {"下个月": 1, "下月": 1, "这个月": 0, "这月": 0, "本月": 0}
 _DAY_ONLY = re.compile(rf"(?<![\d月])({_NUMBER})[日号](?!码)")
 _WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _CLOCK = re.compile(r"(?<!\d)(\d{1,2})[:：](\d{2})(?!\d)")
@@ -95,7 +98,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def resolve_date(text: str, today: date) -> date | None:
     """The day a citizen means: "明天", "下周三", "周五" (the next one), "11月25号", "25号"
-    (this month, or the next when already past), or an ISO date from a button payload.
+    (this month, or the next when already past), "下个月15号", or an ISO date from a button payload.
     A past date is returned as it is, so the caller can say why it cannot be booked."""
     iso = _ISO_DATE.search(text)
     if iso:
@@ -127,6 +130,11 @@ def resolve_date(text: str, today: date) -> date | None:
         if found is not None and found < today - timedelta(days=180):
             return _safe_date(today.year + 1, month, day)
         return found
+    relative = _RELATIVE_MONTH_DAY.search(text)
+    if relative:
+        day = chinese_number(relative.group(2))
+        year, month = shift_month(today.year, today.month, _RELATIVE_MONTH_DELTA[relative.group(1)])
+        return _safe_date(year, month, day) if day is not None else None
     day_only = _DAY_ONLY.search(text)
     if day_only:
         day = chinese_number(day_only.group(1))

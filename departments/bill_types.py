@@ -146,6 +146,7 @@ BILL_TYPE_TABLE: tuple[BillType, ...] = (
         DepartmentSpec("gas", "燃气公司", UtilityClient),
         "燃气户号",
         "在燃气卡或缴费单上能找到，如 GZ20080077",
+        account_prefix="GZ",
     ),
     _billed(
         "cable_tv",

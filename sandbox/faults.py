@@ -9,6 +9,9 @@ a slow, broken or hanging department is tested against real HTTP rather than moc
 - timeout: hangs `delay_seconds` (default 30 s, longer than any client timeout), then answers
   504 like a gateway that gave up. The hang ends the moment the caller disconnects, so an
   abandoned request never holds the server up at shutdown.
+- lost: a write (any method but GET) is carried out, then answered 504, as when the answer of
+  a department that did the work is lost on the way back; reads answer normally, so the
+  caller can find out what was stored.
 
 A department is the first segment of its versioned URL prefix (`/utility/v1/...` is
 "utility"), so every department router, present or future, is covered once it is included.
@@ -40,12 +43,12 @@ router = APIRouter(prefix="/_faults", tags=["faults"])
 
 @dataclass(frozen=True)
 class Fault:
-    mode: Literal["slow", "error", "timeout"]
+    mode: Literal["slow", "error", "timeout", "lost"]
     delay_seconds: float
 
 
 class FaultIn(BaseModel):
-    mode: Literal["slow", "error", "timeout", "none"]
+    mode: Literal["slow", "error", "timeout", "lost", "none"]
     delay_seconds: float | None = Field(default=None, ge=0, le=300)
 
 
@@ -82,6 +85,13 @@ class FaultInjection:
         if fault is None:
             await self.app(scope, receive, send)
             return
+        if fault.mode == "lost":
+            if scope["method"] == "GET":
+                await self.app(scope, receive, send)
+                return
+            await self.app(scope, receive, _discarding)
+            await JSONResponse({"detail": "injected fault: answer lost"}, 504)(scope, receive, send)
+            return
         if fault.mode == "error":
             await JSONResponse({"detail": "injected fault: internal error"}, 500)(scope, receive, send)
             return
@@ -104,6 +114,10 @@ async def _wait_unless_disconnected(receive: Receive, seconds: float) -> list[Me
                 return None
             received.append(message)
     return received
+
+
+async def _discarding(message: Message) -> None:
+    """The department's own answer, dropped (the `lost` mode)."""
 
 
 def _replaying(messages: list[Message], receive: Receive) -> Receive:

@@ -65,6 +65,22 @@ def location_of(text: str, districts: list[str]) -> str | None:
     return None
 
 
+_CLAUSE = re.compile(r"[，,。！!？?；;\n]+")
+_ADDRESS_WORD = re.compile(r"[区路街巷号村镇楼栋]|小区|社区|大道|胡同|市场|广场|公园|学校|医院")
+_PLACE_LEAD = re.compile(r"^(?:就在|就是|是在|地址是|地点是|位置在|在|是)")
+
+
+def place_in_answer(text: str) -> str:
+    """The place out of a rambling answer to "where": the first clause naming one, without its
+    lead-in ("在哪？就在文登区峰山路12号门口，晚上特别危险" is 文登区峰山路12号门口); the whole
+    answer when no clause names a place."""
+    for clause in _CLAUSE.split(text):
+        clause = clause.strip()
+        if _ADDRESS_WORD.search(clause):
+            return _PLACE_LEAD.sub("", clause).strip() or clause
+    return text.strip()
+
+
 # "油烟又来了", "又开始吵了": the nuisance is back, a report of its own (a new ticket once the
 # old one is closed), unless the citizen asks about the old ticket's handling.
 _AGAIN = re.compile(r"又(?:来了|开始|在|被|熏|吵|堵|坏|停|漏|响|闹|有|冒|臭|乱)")

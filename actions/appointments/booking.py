@@ -89,12 +89,28 @@ class ActionBookAppointment(Action):
             return reset
         except DepartmentUnavailable as error:
             logger.warning("booking outcome unknown: %s", error)
-            return await self._after_unknown_outcome(dispatcher, tracker, reset)
+            try:
+                booking = await departments().appointments.made_by(key)
+            except DepartmentUnavailable:
+                dispatcher.utter_message(text=UNKNOWN_OUTCOME)
+                return reset
+            if booking is None:
+                dispatcher.utter_message(text=BUSY)
+                return reset
+        return await self._booked(dispatcher, tracker, booking, reset)
+
+    @staticmethod
+    async def _booked(
+        dispatcher: CollectingDispatcher, tracker: Tracker, booking: Booking, reset: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The department's record decides what the citizen is told: the answer of the write,
+        or, when that answer was lost, the booking stored under the write's key (never one
+        that merely looks alike: the same slot booked earlier and cancelled, or in another chat)."""
         if booking.status != "booked":
-            # Never claim what the department's record does not say.
             logger.warning("booking %s came back %s", booking.booking_no, booking.status)
             dispatcher.utter_message(text=NOT_BOOKED)
             return reset
+        moving = tracker.get_slot("appointment_reschedule")
         dispatcher.utter_message(text=replies.booked_text(booking, city_today(), moving))
         # The reminder the day before goes to this channel user (notices/).
         await follow_quietly(tracker.sender_id, APPOINTMENT, booking.booking_no)
@@ -102,42 +118,6 @@ class ActionBookAppointment(Action):
             *reset,
             SlotSet("appointment_last_booking", booking.booking_no),
             SlotSet(OWN_BOOKINGS_SLOT, with_own_booking(tracker, booking.booking_no)),
-        ]
-
-    @staticmethod
-    async def _after_unknown_outcome(
-        dispatcher: CollectingDispatcher, tracker: Tracker, reset: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """The request may have been stored before the answer was lost: the department's
-        record decides what the citizen is told, not the failed call."""
-        day, start = tracker.get_slot("appointment_date"), tracker.get_slot("appointment_time")
-        try:
-            bookings = await departments().appointments.bookings_of(
-                phone=tracker.get_slot("appointment_phone"), only_active=True
-            )
-        except DepartmentUnavailable:
-            dispatcher.utter_message(text=UNKNOWN_OUTCOME)
-            return reset
-        stored = next(
-            (
-                booking
-                for booking in bookings
-                if booking.resource_id == tracker.get_slot("appointment_resource")
-                and booking.date == day
-                and booking.start == start
-            ),
-            None,
-        )
-        if stored is None:
-            dispatcher.utter_message(text=BUSY)
-            return reset
-        moving = tracker.get_slot("appointment_reschedule")
-        dispatcher.utter_message(text=replies.booked_text(stored, city_today(), moving))
-        await follow_quietly(tracker.sender_id, APPOINTMENT, stored.booking_no)
-        return [
-            *reset,
-            SlotSet("appointment_last_booking", stored.booking_no),
-            SlotSet(OWN_BOOKINGS_SLOT, with_own_booking(tracker, stored.booking_no)),
         ]
 
     @staticmethod

@@ -10,6 +10,7 @@ their results reach Rasa.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.forms import ValidationBase, latest_entity_values, latest_text
+from actions.forms import ValidationBase, latest_entity_values, latest_text, leading_choice
 from common.identity import is_valid_phone
 from common.time_words import (
     MORNING,
@@ -44,7 +45,9 @@ from departments.registry import departments
 from understanding.appointments import (
     INTERRUPTING_INTENTS,
     NOT_NAME_INTENTS,
+    asks_to_book,
     corrected_part,
+    says_relation_only,
     typed_name,
     typed_phone,
 )
@@ -56,6 +59,12 @@ RESOURCE_ENTITIES = ("clinic", "hospital")
 PLACE_ENTITIES = (*RESOURCE_ENTITIES, "appointment_type")
 # Intents the NLU gives a bare answer it cannot place; the form's question decides instead.
 MISREAD_ANSWER_INTENTS = frozenset({"out_of_scope", "greet", "thank"})
+# Intents a booking request is misread as (actions.appointments.prepare.misread_booking).
+MISREAD_BOOKING_INTENTS = frozenset({"ask_service_guide", "out_of_scope"})
+RELATION_ONLY = "relation-only"
+"""The name slot's value for "我是她儿子": rejected with a question for the patient's name."""
+# "那后天呢", "要不周五行吗": a day or time offered as a question.
+_WHAT_ABOUT = re.compile(r"^(?:那|那么|要不|要不然|或者)?(.{1,10}?)(?:呢|行吗|可以吗|行不行)[?？]?$")
 QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
 
 
@@ -65,6 +74,16 @@ def intent_of(tracker: Tracker) -> str:
 
 def is_interruption(tracker: Tracker) -> bool:
     return intent_of(tracker) in INTERRUPTING_INTENTS
+
+
+def interrupts_booking(tracker: Tracker) -> bool:
+    """An intent that answers no booking question, unless the words ask to book ("约政务服务中心
+    办居住证" read as a guide question starts the booking, which then reads them)."""
+    if not is_interruption(tracker):
+        return False
+    return intent_of(tracker) not in MISREAD_BOOKING_INTENTS or not asks_to_book(
+        latest_text(tracker), city_today()
+    )
 
 
 def corrections(tracker: Tracker) -> tuple[str, ...]:
@@ -83,11 +102,18 @@ def corrected_entity_values(tracker: Tracker, offset: int) -> list[str]:
 
 def answers_the_question(tracker: Tracker, slot: str) -> bool:
     """A day or time given when asked for it, which the NLU took for small talk ("下下个礼拜五吧"
-    read as out_of_scope): the answer counts, the form's question was what it answered."""
-    if tracker.get_slot("requested_slot") != slot or intent_of(tracker) not in MISREAD_ANSWER_INTENTS:
+    read as out_of_scope) or for a bill follow-up ("那后天呢" read as "那上个月呢"): the answer
+    counts, the form's question was what it answered."""
+    intent = intent_of(tracker)
+    bill_named = any(latest_entity_values(tracker, entity) for entity in ("bill_type", "account_number"))
+    misread = intent in MISREAD_ANSWER_INTENTS or (intent == "query_bill" and not bill_named)
+    if tracker.get_slot("requested_slot") != slot or not misread:
         return False
     text = latest_text(tracker)
-    if any(word in text for word in QUESTION_WORDS):
+    offered = _WHAT_ABOUT.match(text)
+    if offered:
+        text = offered.group(1)  # "那后天呢": a day offered as a question
+    elif any(word in text for word in QUESTION_WORDS):
         return False  # "今天天气怎么样" is a question of its own, not the day to book
     if slot == "appointment_date":
         return resolve_date(text, city_today()) is not None
@@ -114,11 +140,13 @@ class PhoneValidation(ValidationBase):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "appointment_phone"
-        if is_interruption(tracker) and not asked and intent_of(tracker) not in self.own_intents:
+        if interrupts_booking(tracker) and not asked and intent_of(tracker) not in self.own_intents:
             return {}
-        # The text first: NLU may cut a number into pieces around "12345".
+        # The text first: NLU may cut a number into pieces around "12345"; the words after a
+        # self-correction before both ("电话13966667777，哦不对是13966667778").
         values = latest_entity_values(tracker, "phone")
-        phone = typed_phone(latest_text(tracker), asked) or (values[0] if values else None)
+        typed = (typed_phone(text, asked) for text in (*corrections(tracker), latest_text(tracker)))
+        phone = next((found for found in typed if found), None) or (values[0] if values else None)
         return changed(tracker, "appointment_phone", phone)
 
     def validate_appointment_phone(
@@ -174,11 +202,14 @@ class ValidateAppointmentForm(PhoneValidation):
     async def extract_appointment_resource(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) or tracker.get_slot("appointment_reschedule"):
+        if interrupts_booking(tracker) or tracker.get_slot("appointment_reschedule"):
             return {}
         text = latest_text(tracker)
         corrected = corrected_part(text)
         ids = [value for entity in RESOURCE_ENTITIES for value in latest_entity_values(tracker, entity)]
+        if tracker.get_slot("requested_slot") == "appointment_resource":
+            # "1，12月7号去": the place picked by its number, the day said with it.
+            ids = [value for key, value in leading_choice(tracker).items() if key in RESOURCE_ENTITIES] + ids
         if corrected:
             # "内科，不对，是骨科": what the correction names first.
             ids = corrected_entity_values(tracker, text.rfind(corrected)) + ids
@@ -247,7 +278,7 @@ class ValidateAppointmentForm(PhoneValidation):
     async def extract_appointment_service(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker):
+        if interrupts_booking(tracker):
             return {}
         service = service_from_entities(latest_entity_values(tracker, "service_item"))
         return changed(tracker, "appointment_service", service or service_from_text(latest_text(tracker)))
@@ -274,7 +305,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_date"):
+        if interrupts_booking(tracker) and not answers_the_question(tracker, "appointment_date"):
             return {}
         # The whole message first: the tagger may tag only "下周三" inside "下下周三"; the
         # words after a self-correction before both ("明天，不对，后天").
@@ -321,7 +352,7 @@ class ValidateAppointmentForm(PhoneValidation):
     def extract_appointment_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) and not answers_the_question(tracker, "appointment_time"):
+        if interrupts_booking(tracker) and not answers_the_question(tracker, "appointment_time"):
             return {}
         # The whole message first: the tagger may tag only "上午" in "上午10点".
         for text in (*corrections(tracker), latest_text(tracker), *latest_entity_values(tracker, "time")):
@@ -365,7 +396,20 @@ class ValidateAppointmentForm(PhoneValidation):
         if intent_of(tracker) in NOT_NAME_INTENTS:
             return {}
         asked = tracker.get_slot("requested_slot") == "appointment_name"
-        return changed(tracker, "appointment_name", typed_name(latest_text(tracker), asked))
+        text = latest_text(tracker)
+        if asked and says_relation_only(text):
+            return {"appointment_name": RELATION_ONLY}
+        return changed(tracker, "appointment_name", typed_name(text, asked))
+
+    def validate_appointment_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "我是她儿子" answers who is booking, not for whom: the patient's name is asked for."""
+        if slot_value == RELATION_ONLY:
+            return self.reject(
+                dispatcher, "appointment_name", "好的。请告诉我看病或办事的人叫什么名字，比如“李桂兰”。"
+            )
+        return {"appointment_name": slot_value}
 
     def extract_appointment_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

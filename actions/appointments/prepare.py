@@ -6,15 +6,16 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.citizen import active_bookings, linked_citizen
 from actions.forms import latest_entity_values, latest_text
+from common.time_words import city_today
 from departments.appointments import Booking
 from departments.base import DepartmentError
-from understanding.appointments import wants_reschedule
+from understanding.appointments import asks_to_book, wants_reschedule
 
 logger = logging.getLogger(__name__)
 FORM_SLOTS = (
@@ -88,3 +89,20 @@ class ActionPrepareAppointment(Action):
         wanted = numbers[0] if numbers else tracker.get_slot("appointment_last_booking")
         named = [booking for booking in bookings if booking.booking_no == wanted]
         return (named or bookings or [None])[0]
+
+
+def misread_booking(tracker: Tracker) -> bool:
+    """A booking request the NLU took for a guide question or could not place ("约政务服务中心
+    办居住证", "下周一去政务中心办个户口的事"), outside any other form."""
+    if tracker.active_loop.get("name") not in (None, "appointment_form"):
+        return False
+    return asks_to_book(latest_text(tracker), city_today())
+
+
+async def start_booking(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[dict[str, Any]]:
+    """The booking starts from this message, as if the NLU had read it as one: the form reads
+    the place, the business and the day from these words on activation."""
+    events = await ActionPrepareAppointment().run(dispatcher, tracker, domain)
+    return [*events, FollowupAction("appointment_form")]

@@ -43,6 +43,24 @@ def typed_identifier(tracker: Tracker, bill_type: str) -> str | None:
     return row.normalise(str((after or typed)[0]["value"]))
 
 
+def typed_bills(tracker: Tracker) -> list[tuple[str, str]]:
+    """Every (bill type, identifier) pair of the latest message, in the order written: "水费
+    3100012345，电费0531880002也查下" asks two questions, each answered. A type named without a
+    valid identifier of its own is left out."""
+    pairs: list[tuple[str, str]] = []
+    entities = tracker.latest_message.get("entities", [])
+    for item in sorted(entities, key=lambda item: int(item.get("start") or 0)):
+        bill_type = item.get("value")
+        if item.get("entity") != "bill_type" or bill_type not in BILL_TYPES:
+            continue
+        if bill_type in (named for named, _ in pairs):
+            continue
+        identifier = typed_identifier(tracker, bill_type)
+        if identifier and BILL_TYPES[bill_type].identifier_problem(identifier) is None:
+            pairs.append((bill_type, identifier))
+    return pairs
+
+
 class ValidateBillForm(ValidationBase):
     """Also the parent of the binding form's validation; only the form name differs."""
 

@@ -6,11 +6,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.form import bill_type_buttons
+from actions.bills.form import bill_type_buttons, typed_bills
 from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
 from common.identity import id_number_problem
@@ -67,6 +67,28 @@ class ActionPrepareBillQuery(Action):
         ]
 
 
+BINDING_WORDS = ("绑定", "解绑", "绑个", "绑一下")
+
+
+def misread_bill_query(tracker: Tracker) -> bool:
+    """A bill question with its account number the NLU could not place, outside any form: the
+    long message of an elderly citizen ("…那个天然气费是不是还没交啊…户号GZ20080077…") is a
+    bill query, not a question for the knowledge base."""
+    if tracker.active_loop.get("name") or any(word in latest_text(tracker) for word in BINDING_WORDS):
+        return False
+    return bool(typed_bills(tracker)) or (
+        inferred_bill_type(tracker) is not None and bool(latest_entity_values(tracker, "account_number"))
+    )
+
+
+async def start_bill_query(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[dict[str, Any]]:
+    """The bill form starts from this message as if the NLU had read it as a bill query."""
+    events = await ActionPrepareBillQuery().run(dispatcher, tracker, domain)
+    return [*events, FollowupAction("bill_form")]
+
+
 class ActionQueryBill(Action):
     def name(self) -> str:
         return "action_query_bill"
@@ -82,22 +104,39 @@ class ActionQueryBill(Action):
             return reset
         if is_personal(bill_type):
             return [*reset, *await personal_bill(dispatcher, tracker, bill_type, identifier)]
+        main = (bill_type, identifier)
+        # Of two bills in one message, each is answered, in the order the citizen wrote them.
+        asked = [
+            pair
+            for pair in typed_bills(tracker)
+            if pair == main or (pair[0] != bill_type and not is_personal(pair[0]))
+        ]
+        if main not in asked:
+            asked.insert(0, main)
+        for one_type, account in asked:
+            await self._answer(dispatcher, tracker, one_type, account)
+        return reset
+
+    @staticmethod
+    async def _answer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, bill_type: str, identifier: str
+    ) -> None:
+        period = tracker.get_slot("bill_period")
         try:
-            answer = await bill_answer(bill_type, identifier, tracker.get_slot("bill_period"), city_today())
+            answer = await bill_answer(bill_type, identifier, period, city_today())
         except WrongAccount as wrong:
             dispatcher.utter_message(text=wrong.message)
-            return reset
+            return
         except DepartmentError as error:
             logger.warning("bill query failed: %s", error)
             dispatcher.utter_message(text=busy_message(error.department))
-            return reset
+            return
         known = await known_accounts(tracker.sender_id)
         if known.get(bill_type) != identifier:
             await binding_store().bind(tracker.sender_id, bill_type, identifier)
             name = BILL_TYPES[bill_type].name
             answer += f"\n已帮您记住这个号，下次直接说“查{name}”就行（回复“解绑{name}”可取消）。"
         dispatcher.utter_message(text=answer)
-        return reset
 
 
 async def personal_bill(

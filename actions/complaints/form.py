@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.asking import FixedQuestion
-from actions.appointments.form import changed, intent_of, is_interruption, set_this_turn
+from actions.appointments.form import QUESTION_WORDS, changed, intent_of, is_interruption, set_this_turn
 from actions.bills.query import busy_message
 from actions.complaints import replies
 from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
@@ -27,7 +27,7 @@ from departments.complaints import ComplaintCategory
 from departments.registry import departments
 from understanding.appointments import corrected_part, typed_phone
 from understanding.complaint_categories import rank_categories
-from understanding.complaints import description_of, location_of, wants_anonymity
+from understanding.complaints import description_of, location_of, place_in_answer, wants_anonymity
 
 logger = logging.getLogger(__name__)
 PLACE_CHARACTER = re.compile(r"[\u4e00-\u9fa5]")
@@ -39,6 +39,18 @@ FORM_SLOTS = (
     "complaint_category",
     "complaint_confirmed",
 )
+
+
+def interrupts(tracker: Tracker, slot: str) -> bool:
+    """The latest message answers no question of the form: another intent, unless it is a new
+    complaint or an answer to `slot`'s question the NLU declined as off-topic ("菜市场门口天天
+    堵车" when asked what happened; a question of its own, "今天天气怎么样", still interrupts)."""
+    if not is_interruption(tracker) or intent_of(tracker) == "file_complaint":
+        return False
+    if tracker.get_slot("requested_slot") == slot and intent_of(tracker) == "out_of_scope":
+        text = latest_text(tracker)
+        return text.startswith("/") or any(word in text for word in QUESTION_WORDS)
+    return True
 
 
 async def categories_or_none() -> list[ComplaintCategory] | None:
@@ -56,7 +68,7 @@ class ValidateComplaintForm(ValidationBase):
     def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_interruption(tracker) and intent_of(tracker) != "file_complaint":
+        if interrupts(tracker, "complaint_description"):
             return {}
         text = latest_text(tracker)
         if tracker.get_slot("requested_slot") == "complaint_description":
@@ -97,9 +109,9 @@ class ValidateComplaintForm(ValidationBase):
             return changed(tracker, "complaint_location", corrected if place else None)
         if tracker.get_slot("requested_slot") != "complaint_location":
             return {}
-        if is_interruption(tracker) and intent_of(tracker) != "file_complaint":
+        if interrupts(tracker, "complaint_location"):
             return {}
-        text = latest_text(tracker)
+        text = place_in_answer(latest_text(tracker))
         return changed(tracker, "complaint_location", text if len(text) >= 2 else None)
 
     def validate_complaint_location(

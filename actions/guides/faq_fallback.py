@@ -9,6 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.appointments.prepare import misread_booking, start_booking
+from actions.bills.query import misread_bill_query, start_bill_query
 from actions.complaints.follow_up import report_again
 from actions.forms import latest_entity_values, latest_text
 from actions.guides import knowledge
@@ -37,6 +39,10 @@ class ActionFaqFallback(Action):
         text = latest_text(tracker)
         if _nuisance_back(tracker, text):
             return await report_again(dispatcher, tracker, domain)
+        if misread_booking(tracker):
+            return await start_booking(dispatcher, tracker, domain)
+        if misread_bill_query(tracker):
+            return await start_bill_query(dispatcher, tracker, domain)
         try:
             if off_topic and offer_hardship_bundle(dispatcher, text):
                 return []

@@ -19,13 +19,14 @@ from actions.guides.replies import (
     life_event_buttons,
 )
 from knowledge_base.life_events import LifeEvent
-from understanding.life_events import life_events_in
+from understanding.life_events import hardship_in, life_events_in
 
 
 class ActionLifeEvent(Action):
     """One event named: its bundle, each topic a choice leading to its guide. Several named
     ("结婚生子") or none ("人生大事"): the events to choose from. Untagged, the event is read
-    from the message's words: a bereaved citizen must never get a menu opening with 结婚."""
+    from the message's words: a bereaved citizen must never get a menu opening with 结婚. A
+    hardship the words name wins over what the tagger read ("我爸没了，我是独生子" is no birth)."""
 
     def name(self) -> str:
         return "action_life_event"
@@ -36,8 +37,10 @@ class ActionLifeEvent(Action):
         try:
             bundles = knowledge.life_event_bundles()
             # A value the tagger got wrong ("外地") names nothing: the words are read instead.
+            text = tracker.latest_message.get("text") or ""
+            hardship = hardship_in(text)
             values = [value for value in latest_entity_values(tracker, "life_event") if value in bundles]
-            values = values or life_events_in(tracker.latest_message.get("text") or "", list(bundles))
+            values = [hardship] if hardship in bundles else values or life_events_in(text, list(bundles))
             named = [bundles[value] for value in values]
             if len(named) != 1:
                 dispatcher.utter_message(
@@ -55,18 +58,12 @@ def say_bundle(dispatcher: CollectingDispatcher, event: LifeEvent) -> None:
     dispatcher.utter_message(text=bundle_text(event), buttons=entry_buttons(topics))
 
 
-# Events a citizen in trouble names, which must never be declined as out of scope when the NLU
-# misreads the message ("厂子倒闭了我下岗了"); their words are specific enough to trust alone.
-HARDSHIP_EVENTS = ("bereavement", "unemployment", "retirement", "moving_away")
-# Words of those events that also mean something else ("我先走了", "辞职信怎么写").
-LOOSE_WORDS = frozenset({"走了", "辞职", "搬走"})
-
-
 def offer_hardship_bundle(dispatcher: CollectingDispatcher, text: str) -> bool:
-    """Offers the bundle of the one hardship event `text` names; False when it names none (or
-    several). Raises KnowledgeUnavailable."""
-    named = life_events_in(text, list(HARDSHIP_EVENTS), LOOSE_WORDS)
-    if len(named) != 1:
+    """Offers the bundle of the one hardship event `text` names, which must never be declined
+    as out of scope when the NLU misreads the message ("厂子倒闭了我下岗了"); False when it names
+    none (or several). Raises KnowledgeUnavailable."""
+    named = hardship_in(text)
+    if named is None:
         return False
-    say_bundle(dispatcher, knowledge.life_event_bundles()[named[0]])
+    say_bundle(dispatcher, knowledge.life_event_bundles()[named])
     return True

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.appointments.prepare import misread_booking, start_booking
 from actions.forms import latest_text
 from actions.guides import knowledge
 from actions.guides.answering import answer_question, say_entry
@@ -24,7 +25,8 @@ class ActionServiceGuide(Action):
     question goes the FAQ way (follow-up on the last guide, or the retriever). A service
     question the knowledge base has no confident entry for ("无人机飞行要去哪里报备") is a city
     matter without a guide yet: the citizen is told so and given 12345 and a person, and the
-    reply counts towards the handoff to an agent like any other admitted failure."""
+    reply counts towards the handoff to an agent like any other admitted failure. A booking
+    request read as a guide question ("约政务服务中心办居住证") starts the booking instead."""
 
     def __init__(self) -> None:
         knowledge.warm_up()
@@ -35,6 +37,8 @@ class ActionServiceGuide(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType | dict[str, Any]]:
+        if misread_booking(tracker):
+            return await start_booking(dispatcher, tracker, domain)
         text = latest_text(tracker)
         aspects = requested_aspects(tracker)
         try:

@@ -425,6 +425,17 @@ def list_bookings(
     return [_booking_out(db, appointment) for appointment in db.scalars(query)]
 
 
+@router.get("/requests/{idempotency_key}", response_model=BookingOut)
+def booking_of_request(idempotency_key: str, db: DbSession) -> BookingOut:
+    """The booking a write with this Idempotency-Key made (a booking or a reschedule), 404 if
+    none was stored: a caller whose write timed out reads what the department did, instead of
+    guessing from the booking's details (a booking of the same slot made earlier looks alike)."""
+    made = db.scalar(select(Appointment).where(Appointment.idempotency_key == idempotency_key))
+    if made is None:
+        raise Problem(404, "request_not_found", "没有这个请求的预约记录")
+    return _booking_out(db, made)
+
+
 @router.get("/bookings/{booking_no}", response_model=BookingOut)
 def get_booking(booking_no: str, db: DbSession) -> BookingOut:
     return _booking_out(db, _appointment(db, booking_no))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from actions.appointments.asking import (
@@ -273,3 +274,49 @@ async def test_a_day_given_when_asked_counts_even_when_read_as_small_talk() -> N
     await other.say("预约中医院针灸科", "book_appointment", entity("clinic", "H02-ZJ"))
     await other.say("今天天气怎么样", "out_of_scope")
     assert other.slots.get("appointment_date") is None
+
+
+async def confirmed_form(sender: str, text: str) -> FormDriver:
+    form = driver(sender)
+    await form.run(ActionPrepareAppointment())
+    await form.say(text, "book_appointment", entity("hospital", "H02"), entity("clinic", "H02-ZJ"))
+    await form.say("确认", "affirm")
+    assert form.done
+    return form
+
+
+async def test_a_booking_whose_answer_was_lost_is_reported_from_the_departments_record(
+    sandbox_url: str,
+) -> None:
+    """The department stored the booking but its answer was lost: the citizen is told the
+    booking this request stored, not one that only looks alike (the same slot booked by the
+    same phone in another chat), and nothing is booked twice."""
+    day = open_day() + timedelta(days=1)
+    phone = "13912398765"
+    text = f"约{day.month}月{day.day}号上午10点中医院针灸科，我叫郑海，电话{phone}"
+    earlier = await confirmed_form("web:lookalike", text)
+    assert "预约成功" in texts(await earlier.run(ActionBookAppointment()))
+    lookalike = earlier.slots["appointment_last_booking"]
+    form = await confirmed_form("web:lost-answer", text)
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    booked = texts(await form.run(ActionBookAppointment()))
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    stored = httpx.get(f"{sandbox_url}/appointments/v1/bookings", params={"phone": phone}).json()
+    [made] = [item["booking_no"] for item in stored if item["booking_no"] != lookalike]
+    assert "预约成功" in booked and made in booked and lookalike not in booked, booked
+
+
+async def test_a_day_offered_as_a_question_answers_the_date_question() -> None:
+    """ "那后天呢" when asked which day, read by the NLU as a bill follow-up ("那上个月呢"): the day
+    counts; "那水费呢" stays a question of its own."""
+    form = driver("web:what-about")
+    await form.run(ActionPrepareAppointment())
+    await form.say(
+        "挂中医院针灸科", "book_appointment", entity("hospital", "H02"), entity("clinic", "H02-ZJ")
+    )
+    assert form.slots["requested_slot"] == "appointment_date"
+    await form.say("那水费呢", "query_bill", entity("bill_type", "water"))
+    assert form.slots.get("appointment_date") is None
+    word, days = ("后天", 2) if (city_today() + timedelta(days=2)).isoweekday() != 7 else ("大后天", 3)
+    await form.say(f"那{word}呢", "query_bill")
+    assert form.slots["appointment_date"] == (city_today() + timedelta(days=days)).isoformat()

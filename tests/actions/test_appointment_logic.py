@@ -17,7 +17,13 @@ from actions.appointments.services import (
 )
 from departments.appointments import Booking, Clinic, Hall, HallService, Hospital, Resolution, Slot
 from departments.base import idempotency_key
-from understanding.appointments import corrected_part, typed_name, typed_phone, wants_reschedule
+from understanding.appointments import (
+    corrected_part,
+    says_relation_only,
+    typed_name,
+    typed_phone,
+    wants_reschedule,
+)
 
 TODAY = date(2026, 11, 24)
 
@@ -57,6 +63,11 @@ def booking(**changes: str) -> Booking:
         ("好的", True, None),
         ("你是机器人吗", True, None),
         ("明天上午市医院", True, None),
+        ("我是她儿媳妇，后天上午内科，老人家叫赵凤霞，电话13933335555", False, "赵凤霞"),
+        ("约后天儿科，叫冯小宝，电话13900009999", False, "冯小宝"),
+        ("叫冯小宝", True, "冯小宝"),
+        ("孩子叫李浩然", True, "李浩然"),
+        ("他们叫我去医院", False, None),
     ],
 )
 def test_typed_name(text: str, asked: bool, expected: str | None) -> None:
@@ -68,6 +79,13 @@ def test_typed_phone_takes_mobiles_anywhere_and_other_digits_only_when_asked() -
     assert typed_phone("1391234", asked=False) is None
     assert typed_phone("139 1234", asked=True) == "1391234"
     assert typed_phone("明天", asked=True) is None
+
+
+def test_who_the_citizen_is_to_the_patient_is_no_name() -> None:
+    assert says_relation_only("我是她儿子")
+    assert says_relation_only("我是病人家属。")
+    assert not says_relation_only("我是她儿子，我妈叫周淑芬")
+    assert typed_name("我是她儿子", asked=True) is None
 
 
 def test_reschedule_words() -> None:

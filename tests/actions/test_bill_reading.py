@@ -1,12 +1,16 @@
-"""Which typed number belongs to which bill when one message names several."""
+"""Which typed number belongs to which bill when one message names several, and both answered."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bills.form import typed_identifier
+from actions.bills.query import ActionQueryBill
 
 
 def tracker(text: str, *entities: tuple[str, str]) -> Tracker:
@@ -33,3 +37,24 @@ def test_a_single_number_is_read_wherever_it_stands() -> None:
     message = tracker("0531880002 这个电费欠多少", ("account_number", "0531880002"))
     assert typed_identifier(message, "electricity") == "0531880002"
     assert typed_identifier(tracker("查电费"), "electricity") is None
+
+
+@pytest.mark.usefixtures("departments_on_sandbox")
+async def test_two_bills_asked_in_one_message_are_both_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form filled the last bill named; the one named before it is answered too, first."""
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    text = "麻烦看下水费3100012345，还有电费0531880001欠不欠"
+    message = tracker(text, ("account_number", "3100012345"), ("account_number", "0531880001"))
+    water = text.index("水费")
+    message.latest_message["entities"].append(
+        {"entity": "bill_type", "value": "water", "start": water, "end": water + 2}
+    )
+    message.slots.update(bill_type="electricity", bill_account="0531880001")
+    dispatcher = CollectingDispatcher()
+    await ActionQueryBill().run(dispatcher, message, {})
+    answers = [item["text"] for item in dispatcher.messages]
+    assert len(answers) == 2, answers
+    assert "水费" in answers[0] and "310***2345" in answers[0], answers
+    assert "电费" in answers[1] and "053***0001" in answers[1], answers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -120,3 +121,20 @@ async def test_a_retried_booking_after_an_error_books_once(sandbox_url: str) -> 
     assert first.booking_no == second.booking_no
     slots = await client.free_slots("H02-ZY", request.date, period="morning")
     assert next(slot.remaining for slot in slots.slots if slot.start == "08:30") == 3
+
+
+async def test_a_booking_whose_answer_was_lost_is_found_by_its_key(sandbox_url: str) -> None:
+    """The department stored the booking but its answer never came back: the write's key finds
+    that booking; a key no write stored finds nothing, even for a booking that looks alike."""
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    client = AppointmentClient(sandbox_url, LIMITS)
+    request = replace(request_for(resource="H02-ZY", start="09:30"), phone="13805319999")
+    with pytest.raises(DepartmentUnavailable):
+        await client.book(request, idempotency_key="lost-answer-1")
+    stored = await client.made_by("lost-answer-1")
+    assert stored is not None and (stored.status, stored.start) == ("booked", "09:30")
+    assert await client.made_by("lost-answer-2") is None
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert [b.booking_no for b in await client.bookings_of(phone=request.phone, only_active=True)] == [
+        stored.booking_no
+    ]

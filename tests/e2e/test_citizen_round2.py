@@ -8,11 +8,8 @@ classes of failure are what is tested, not the sentences."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -22,63 +19,25 @@ from bot.brain import BUSY_MESSAGE
 from scripts.stack import Stack
 from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen, sms_code, sms_ids
-from tests.servers import serve
+from tests.e2e.conftest import StackGateway
+from tests.e2e.conversations import (
+    FULL_WIDTH,
+    LI_PHONE,
+    TICKET,
+    WANG_OPENID,
+    ZHANG_PHONE,
+    booking_no,
+    button_number,
+    day_words,
+    next_saturday,
+    open_day,
+    stored_bookings,
+    tickets_of,
+    today,
+)
 from tests.wechat.conftest import Account, FakePlatform, simulator
-from tests.wechat.conftest import account as account  # the WeChat suites' fixtures, re-exported
-from tests.wechat.conftest import platform as platform
 
 pytestmark = pytest.mark.e2e
-BEIJING = timezone(timedelta(hours=8))
-TICKET = re.compile(r"12345-\d{8}-\d{4}")
-BOOKING_NO = re.compile(r"预约号：(\S+)")
-ZHANG_PHONE, LI_PHONE = "13805310001", "13905310002"
-WANG_OPENID = "oDemoWangJG000003"  # 王建国, a retiree: gas account GZ20080123, 27.60 overdue
-FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-def today() -> date:
-    return datetime.now(BEIJING).date()
-
-
-def open_day(after: int = 1) -> date:
-    """The `after`-th day from today (in the city) on which clinics open: never a Sunday."""
-    day = today() + timedelta(days=after)
-    return day if day.isoweekday() != 7 else day + timedelta(days=1)
-
-
-def next_saturday() -> date:
-    """The next Saturday after today, always inside the 7-day booking window."""
-    return today() + timedelta(days=(5 - today().weekday()) % 7 or 7)
-
-
-def day_words(day: date) -> str:
-    return f"{day.month}月{day.day}号"
-
-
-def booking_no(reply: str) -> str:
-    found = BOOKING_NO.search(reply)
-    assert found, reply
-    return found.group(1)
-
-
-def button_number(citizen: WebCitizen, message: str, title_part: str) -> tuple[str, str]:
-    """Sends `message`; the number of the first button whose title contains `title_part`, as the
-    citizen would type it, and the reply's text."""
-    reply = citizen.say(message)
-    titles = [button["title"] for item in reply for button in item.get("buttons", [])]
-    text = "\n".join([item.get("text", "") for item in reply] + titles)
-    numbers = [str(index) for index, title in enumerate(titles, start=1) if title_part in title]
-    assert numbers, text
-    return numbers[0], text
-
-
-def stored_bookings(sandbox: httpx.Client, phone: str) -> dict[str, str]:
-    items = sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json()
-    return {item["booking_no"]: item["status"] for item in items}
-
-
-def tickets_of(sandbox: httpx.Client, phone: str) -> list[dict]:
-    return sandbox.get("/complaints/v1/tickets", params={"phone": phone}).json()
 
 
 # --- appointments: listing and cancelling when the phone is not known yet ------------------------
@@ -532,40 +491,6 @@ def test_every_turn_ends_in_a_message_when_the_action_server_is_down(stack: Stac
 
 
 # --- WeChat ----------------------------------------------------------------------------------
-
-StackGateway = Callable[..., AbstractContextManager[str]]
-
-
-@pytest.fixture
-def stack_gateway(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePlatform
-) -> StackGateway:
-    """A gateway with /wechat built in this process on the running stack's Rasa (as the WeChat
-    suite's), with the fake WeChat API server."""
-    from bot.app import create_app
-
-    @contextmanager
-    def start(**env: str) -> Iterator[str]:
-        settings = {
-            name: stack.env[name]
-            for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY", "STATE_DIR")
-        }
-        settings.update(
-            REDIS_URL="",
-            DATABASE_URL="",
-            WECHAT_TOKEN=account.token,
-            WECHAT_APP_ID=account.app_id,
-            WECHAT_APP_SECRET=account.app_secret,
-            WECHAT_ENCODING_AES_KEY=account.aes_key,
-            WECHAT_API_BASE=platform.url,
-            **env,
-        )
-        for name, value in settings.items():
-            monkeypatch.setenv(name, value)
-        with serve(create_app()) as url:
-            yield f"{url}/wechat"
-
-    return start
 
 
 async def test_a_linked_wechat_retiree_asking_about_his_gas_gets_his_overdue_bill(
