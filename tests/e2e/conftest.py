@@ -3,8 +3,7 @@ agent logged in to the console, and a WeChat gateway on the running stack."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,10 +11,10 @@ import pytest
 from scripts.stack import Stack
 from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen
-from tests.servers import serve
-from tests.wechat.conftest import Account, FakePlatform
+from tests.wechat.conftest import StackGateway as StackGateway
 from tests.wechat.conftest import account as account  # the WeChat suites' fixtures, re-exported
 from tests.wechat.conftest import platform as platform
+from tests.wechat.conftest import stack_gateway as stack_gateway
 
 
 @pytest.fixture
@@ -42,38 +41,3 @@ def agent(stack: Stack, stack_agent: StackAgent) -> Iterator[httpx.Client]:
         assert login.status_code == 200
         client.get("/api/agent/handoffs")
         yield client
-
-
-StackGateway = Callable[..., AbstractContextManager[str]]
-
-
-@pytest.fixture
-def stack_gateway(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePlatform
-) -> StackGateway:
-    """A gateway with /wechat built in this process on the running stack's Rasa (as the WeChat
-    suite's), with the fake WeChat API server."""
-    from bot.app import create_app
-
-    @contextmanager
-    def start(**env: str) -> Iterator[str]:
-        settings = {
-            name: stack.env[name]
-            for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY", "STATE_DIR")
-        }
-        settings.update(
-            REDIS_URL="",
-            DATABASE_URL="",
-            WECHAT_TOKEN=account.token,
-            WECHAT_APP_ID=account.app_id,
-            WECHAT_APP_SECRET=account.app_secret,
-            WECHAT_ENCODING_AES_KEY=account.aes_key,
-            WECHAT_API_BASE=platform.url,
-            **env,
-        )
-        for name, value in settings.items():
-            monkeypatch.setenv(name, value)
-        with serve(create_app()) as url:
-            yield f"{url}/wechat"
-
-    return start

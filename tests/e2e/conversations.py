@@ -92,3 +92,15 @@ def errors_logged(stack: Stack, since: dict[str, int]) -> dict[str, list[str]]:
         if errors:
             found[name] = errors[:3]
     return found
+
+
+def assert_clean_conversation(stack: Stack, messages: tuple[str, ...]) -> None:
+    """A new web citizen says `messages`: every reply has text without doubled words, and
+    neither Rasa's nor the action server's log gets an ERROR line meanwhile."""
+    before = log_sizes(stack)
+    citizen = WebCitizen(stack.gateway_url)
+    for message in messages:
+        reply = citizen.say_text(message)
+        assert reply.strip(), f"empty reply to {message!r}"
+        assert not DOUBLED.search(reply), reply
+    assert errors_logged(stack, before) == {}

@@ -523,11 +523,17 @@ async def test_a_wechat_stranger_asking_for_their_bookings_is_asked_for_the_phon
     assert answered.text and "没太明白" not in answered.text and "验证码" in answered.text, answered.text
 
 
+@pytest.mark.parametrize("refusal", [45015, 45047], ids=["48_hours_over", "too_many_replies"])
 async def test_an_agents_answer_that_wechat_refuses_is_reported_to_the_agent(
-    stack_gateway: StackGateway, account: Account, platform: FakePlatform, stack_agent: StackAgent
+    stack_gateway: StackGateway,
+    account: Account,
+    platform: FakePlatform,
+    stack_agent: StackAgent,
+    refusal: int,
 ) -> None:
-    """The customer-service API refuses (the citizen's 48 hours are over): the agent is told the
-    answer did not reach the citizen and to phone instead, rather than believing it was read."""
+    """The customer-service API refuses (the citizen's 48 hours are over, or too many replies
+    were sent): the agent is told the answer did not reach the citizen and to phone instead,
+    rather than believing it was read."""
     openid = f"oRound2Cs{int(time.time() * 1000)}"
     agents = f"{stack_agent.user}:{hash_password(stack_agent.password)}"
     with stack_gateway(AGENT_USERS=agents) as url:
@@ -544,7 +550,7 @@ async def test_an_agents_answer_that_wechat_refuses_is_reported_to_the_agent(
             items = (await agent.get("/api/agent/handoffs")).json()["items"]
             [item] = [item for item in items if item["last_message"] == waiting]
             assert (await agent.post(f"/api/agent/handoffs/{item['id']}/claim")).status_code == 200
-            platform.api.send_failures.extend([45015] * 5)
+            platform.api.send_failures.extend([refusal] * 5)
             sent = (
                 await agent.post(f"/api/agent/handoffs/{item['id']}/reply", json={"text": "您好，哪个小区？"})
             ).json()

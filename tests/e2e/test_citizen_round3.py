@@ -15,10 +15,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from bot.agent_auth import hash_password
 from bot.brain import BUSY_MESSAGE
 from scripts.stack import Stack
-from tests.conftest import StackAgent
 from tests.e2e.chat import WebCitizen, sms_code, sms_ids
 from tests.e2e.conftest import StackGateway
 from tests.e2e.conversations import (
@@ -28,17 +26,16 @@ from tests.e2e.conversations import (
     TICKET,
     WANG_OPENID,
     WANG_PHONE,
+    assert_clean_conversation,
     booking_no,
     button_number,
     day_words,
-    errors_logged,
-    log_sizes,
     open_day,
     stored_bookings,
     tickets_of,
     today,
 )
-from tests.wechat.conftest import Account, FakePlatform, simulator
+from tests.wechat.conftest import Account, simulator
 
 pytestmark = pytest.mark.e2e
 SPOKEN = str.maketrans("0123456789", "零一二三四五六七八九")
@@ -520,37 +517,6 @@ def test_asking_for_a_person_with_nobody_online_is_told_once_and_consistently(st
         assert "马上就来" not in second, second
 
 
-async def test_an_agents_answer_that_wechat_refuses_for_its_reply_limit_is_reported(
-    stack_gateway: StackGateway, account: Account, platform: FakePlatform, stack_agent: StackAgent
-) -> None:
-    """The customer-service API refuses with another code (45047, too many replies): the agent
-    is told the answer did not reach the citizen."""
-    openid = f"oRound3Cs{int(time.time() * 1000)}"
-    agents = f"{stack_agent.user}:{hash_password(stack_agent.password)}"
-    with stack_gateway(AGENT_USERS=agents) as url:
-        async with (
-            simulator(url, account) as wechat,
-            httpx.AsyncClient(base_url=url.removesuffix("/wechat"), timeout=30) as agent,
-        ):
-            login = {"user": stack_agent.user, "password": stack_agent.password}
-            assert (await agent.post("/api/agent/login", json=login)).status_code == 200
-            await agent.get("/api/agent/handoffs")
-            await wechat.say(openid, "转人工吧，我要问问我家的拆迁补偿")
-            waiting = f"拆迁补偿款一直没到账（{openid}）"
-            await wechat.say(openid, waiting)
-            items = (await agent.get("/api/agent/handoffs")).json()["items"]
-            [item] = [item for item in items if item["last_message"] == waiting]
-            assert (await agent.post(f"/api/agent/handoffs/{item['id']}/claim")).status_code == 200
-            platform.api.send_failures.extend([45047] * 5)
-            sent = (
-                await agent.post(
-                    f"/api/agent/handoffs/{item['id']}/reply", json={"text": "您好，哪个小区的？"}
-                )
-            ).json()
-            assert sent["delivered"] is False, sent
-            await agent.post(f"/api/agent/handoffs/{item['id']}/close")
-
-
 def test_a_department_down_is_said_plainly_without_doubled_words(
     citizen: WebCitizen, sandbox: httpx.Client
 ) -> None:
@@ -603,10 +569,4 @@ def test_a_rambling_conversation_through_every_form_logs_no_error_and_doubles_no
         "算了",
         "谢谢你",
     )
-    before = log_sizes(stack)
-    citizen = WebCitizen(stack.gateway_url)
-    for message in conversation:
-        reply = citizen.say_text(message)
-        assert reply.strip(), f"empty reply to {message!r}"
-        assert not DOUBLED.search(reply), reply
-    assert errors_logged(stack, before) == {}
+    assert_clean_conversation(stack, conversation)

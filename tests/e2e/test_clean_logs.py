@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scripts.stack import Stack
-from tests.e2e.chat import WebCitizen
-from tests.e2e.conversations import DOUBLED, errors_logged, log_sizes
+from tests.e2e.conversations import assert_clean_conversation
 
 pytestmark = pytest.mark.e2e
 CONVERSATION = (
@@ -25,10 +24,4 @@ CONVERSATION = (
 
 
 def test_a_normal_conversation_logs_no_error_and_doubles_no_word(stack: Stack) -> None:
-    before = log_sizes(stack)
-    citizen = WebCitizen(stack.gateway_url)
-    for message in CONVERSATION:
-        reply = citizen.say_text(message)
-        assert reply.strip(), f"empty reply to {message!r}"
-        assert not DOUBLED.search(reply), reply
-    assert errors_logged(stack, before) == {}
+    assert_clean_conversation(stack, CONVERSATION)

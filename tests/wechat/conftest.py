@@ -19,6 +19,7 @@ from common.store import MemoryStore
 from integrations.wechat import mount_wechat
 from integrations.wechat.fake_api import FakeWeChatApi
 from integrations.wechat.simulator import WeChatSimulator
+from scripts.stack import Stack
 from tests.servers import serve
 
 GREETING_TEXT = "您好，我是示例市市民服务助手。"
@@ -98,3 +99,38 @@ def gateway(monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePla
 
 def simulator(url: str, account: Account, safe_mode: bool = True) -> WeChatSimulator:
     return WeChatSimulator(url, account.token, account.app_id, account.aes_key, safe_mode=safe_mode)
+
+
+StackGateway = Callable[..., AbstractContextManager[str]]
+
+
+@pytest.fixture
+def stack_gateway(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePlatform
+) -> StackGateway:
+    """A gateway with /wechat built in this process on the running stack's Rasa (as the WeChat
+    suite's), with the fake WeChat API server."""
+    from bot.app import create_app
+
+    @contextmanager
+    def start(**env: str) -> Iterator[str]:
+        settings = {
+            name: stack.env[name]
+            for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY", "STATE_DIR")
+        }
+        settings.update(
+            REDIS_URL="",
+            DATABASE_URL="",
+            WECHAT_TOKEN=account.token,
+            WECHAT_APP_ID=account.app_id,
+            WECHAT_APP_SECRET=account.app_secret,
+            WECHAT_ENCODING_AES_KEY=account.aes_key,
+            WECHAT_API_BASE=platform.url,
+            **env,
+        )
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        with serve(create_app()) as url:
+            yield f"{url}/wechat"
+
+    return start

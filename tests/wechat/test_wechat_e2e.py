@@ -5,56 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
 from bot.agent_auth import hash_password
-from bot.app import create_app
 from integrations.wechat.menu import load_menu
 from integrations.wechat.protocol import sign
 from scripts.stack import Stack
 from tests.conftest import StackAgent
-from tests.servers import serve
-from tests.wechat.conftest import Account, FakePlatform, simulator
+from tests.wechat.conftest import Account, FakePlatform, StackGateway, simulator
 
 pytestmark = pytest.mark.e2e
 
 ZHANG_WEI = "oDemoZhangWei0001"
-StackGateway = Callable[..., AbstractContextManager[str]]
-
-
-@pytest.fixture
-def stack_gateway(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, account: Account, platform: FakePlatform
-) -> StackGateway:
-    """A gateway built by `bot.app.create_app` in this process, using the running stack's Rasa."""
-
-    @contextmanager
-    def start(**env: str) -> Iterator[str]:
-        settings = {
-            name: stack.env[name]
-            for name in ("RASA_URL", "ACTION_SERVER_URL", "SANDBOX_URL", "DEPARTMENT_API_KEY", "STATE_DIR")
-        }
-        settings.update(
-            REDIS_URL="",
-            DATABASE_URL="",
-            WECHAT_TOKEN=account.token,
-            WECHAT_APP_ID=account.app_id,
-            WECHAT_APP_SECRET=account.app_secret,
-            WECHAT_ENCODING_AES_KEY=account.aes_key,
-            WECHAT_API_BASE=platform.url,
-            **env,
-        )
-        for name, value in settings.items():
-            monkeypatch.setenv(name, value)
-        with serve(create_app()) as url:
-            yield f"{url}/wechat"
-
-    return start
 
 
 def _greeting_with_menu(text: str | None) -> bool:
