@@ -70,15 +70,39 @@ class ActionPrepareBillQuery(Action):
 BINDING_WORDS = ("绑定", "解绑", "绑个", "绑一下")
 
 
+MONTH_FOLLOW_UP_MAX_CHARS = 12
+
+
 def misread_bill_query(tracker: Tracker) -> bool:
-    """A bill question with its account number the NLU could not place, outside any form: the
-    long message of an elderly citizen ("…那个天然气费是不是还没交啊…户号GZ20080077…") is a
-    bill query, not a question for the knowledge base."""
+    """A bill question the NLU could not place, outside any form: the long message of an
+    elderly citizen with its account number ("…那个天然气费是不是还没交啊…户号GZ20080077…"), or
+    another month right after a bill answer ("那9月份的呢", which has no bill word of its own
+    and so reads as out of scope), is a bill query, not a question for the knowledge base."""
     if tracker.active_loop.get("name") or any(word in latest_text(tracker) for word in BINDING_WORDS):
         return False
-    return bool(typed_bills(tracker)) or (
-        inferred_bill_type(tracker) is not None and bool(latest_entity_values(tracker, "account_number"))
+    return (
+        bool(typed_bills(tracker))
+        or (inferred_bill_type(tracker) is not None and bool(latest_entity_values(tracker, "account_number")))
+        or _another_month(tracker)
     )
+
+
+def _another_month(tracker: Tracker) -> bool:
+    text = latest_text(tracker)
+    return (
+        len(text) <= MONTH_FOLLOW_UP_MAX_CHARS
+        and tracker.get_slot("bill_type") is not None
+        and resolve_month(text, city_today()) is not None
+        and _answered_a_bill_last(tracker)
+    )
+
+
+def _answered_a_bill_last(tracker: Tracker) -> bool:
+    """The bot's last action before the latest message was the bill answer."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == ActionQueryBill.NAME
+    return False
 
 
 async def start_bill_query(
@@ -90,8 +114,10 @@ async def start_bill_query(
 
 
 class ActionQueryBill(Action):
+    NAME = "action_query_bill"
+
     def name(self) -> str:
-        return "action_query_bill"
+        return self.NAME
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bills.form import typed_identifier
-from actions.bills.query import ActionQueryBill
+from actions.bills.query import ActionQueryBill, misread_bill_query
 
 
 def tracker(text: str, *entities: tuple[str, str]) -> Tracker:
@@ -58,3 +58,40 @@ async def test_two_bills_asked_in_one_message_are_both_answered(
     assert len(answers) == 2, answers
     assert "水费" in answers[0] and "310***2345" in answers[0], answers
     assert "电费" in answers[1] and "053***0001" in answers[1], answers
+
+
+def _after_a_bill_answer(text: str, last_action: str = "action_query_bill") -> Tracker:
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "查电费", "parse_data": {"intent": {"name": "query_bill"}}},
+        {"event": "action", "name": last_action},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "out_of_scope"}}},
+    ]
+    return Tracker(
+        "web:bills",
+        {"bill_type": "electricity"},
+        {"text": text, "entities": []},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+@pytest.mark.parametrize("text", ["那9月份的呢", "上个月的呢", "八月份呢", "那去年12月的"])
+def test_another_month_right_after_a_bill_answer_is_a_bill_query(text: str) -> None:
+    """It has no bill word of its own, so the anchor guard reads it as out of scope."""
+    assert misread_bill_query(_after_a_bill_answer(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "last_action"),
+    [
+        ("那9月份的呢", "action_service_guide"),  # after a guide, a month is no bill question
+        ("上个月我去政务大厅办的那个证什么时候能拿到", "action_query_bill"),  # a new question
+        ("那护照呢", "action_query_bill"),  # no month
+    ],
+)
+def test_other_messages_after_a_bill_answer_are_not(text: str, last_action: str) -> None:
+    assert not misread_bill_query(_after_a_bill_answer(text, last_action))
