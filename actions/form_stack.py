@@ -101,12 +101,14 @@ def resumes_after(run: Run[A]) -> Run[A]:
 def is_resuming(tracker: Tracker, form: str) -> bool:
     """This run of `form` takes it up again (`resume_interrupted` said its lead this turn), so
     the latest message belongs to the side task and is not read as an answer to the form."""
+    if form not in RESUMED:
+        return False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "user":
             return False
         if kind == "bot":
-            return event.get("text") == RESUMED.get(form)
+            return event.get("text") == RESUMED[form]
     return False
 
 

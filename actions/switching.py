@@ -108,6 +108,27 @@ def task_starts() -> dict[str, Start]:
     }
 
 
+# What the NLU tagged in the words after the stop, and the task those words ask for.
+TAGGED_TASKS = (
+    (frozenset({"bill_type", "account_number", "plate_number"}), "query_bill"),
+    (frozenset({"service_item", "guide_aspect"}), "ask_service_guide"),
+    (frozenset({"life_event"}), "life_event"),
+    (frozenset({"ticket_id"}), "query_complaint"),
+)
+
+
+def tagged_task(tracker: Tracker, rest: str) -> str | None:
+    """The task of the request after the stop when the NLU gave the whole message to the stop
+    ("不约了，查一下水费" read as deny): named by what the NLU tagged in the request's words."""
+    offset = (tracker.latest_message.get("text") or "").rfind(rest)
+    tagged = {
+        str(item.get("entity"))
+        for item in tracker.latest_message.get("entities", [])
+        if offset >= 0 and int(item.get("start") or 0) >= offset
+    }
+    return next((task for entities, task in TAGGED_TASKS if tagged & entities), None)
+
+
 def intent_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
@@ -127,6 +148,8 @@ async def leave_form(
     intent = intent_of(tracker)
     if form not in STOPPED:
         return None
+    if rest is not None and intent in STOP_INTENTS[form]:
+        intent = tagged_task(tracker, rest) or intent
     if rest is not None and intent not in OWN_INTENTS[form] and intent not in STOP_INTENTS[form]:
         start = task_starts().get(intent)
         if start is None:

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -36,6 +36,7 @@ from knowledge_base.config import RetrieverConfig
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或拨打12345。"
 PENDING_SLOT = "appointment_cancel_pending"
+WHICH = "要取消哪一个？请回复数字："
 
 
 class ValidateAppointmentListForm(PhoneValidation):
@@ -96,6 +97,10 @@ class ActionListAppointments(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if asked_which_to_cancel(tracker) and typed_booking_numbers(tracker):
+            # The NLU read a booking number typed in answer to "要取消哪一个" as a question about
+            # that booking: it answers the cancellation's question.
+            return [FollowupAction("action_cancel_appointment")]
         bookings, events = await visible_bookings(dispatcher, tracker, "list_appointments")
         if bookings is not None:
             await list_bookings(dispatcher, bookings)
@@ -113,6 +118,19 @@ def typed_booking_numbers(tracker: Tracker) -> list[str]:
         if found.upper() not in numbers:
             numbers.append(found.upper())
     return numbers
+
+
+def asked_which_to_cancel(tracker: Tracker) -> bool:
+    """The bot's last question before this message was which booking to cancel."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return WHICH in str(event.get("text") or "")
+    return False
 
 
 def matching_bookings(bookings: list[Booking], tracker: Tracker) -> list[Booking]:
@@ -162,13 +180,13 @@ async def offer_cancel(
     ]
     if unknown and not chosen:
         dispatcher.utter_message(
-            text=f"预约号{unknown[0]}不在您的预约里，请核对一下。要取消哪一个？请回复数字：",
+            text=f"预约号{unknown[0]}不在您的预约里，请核对一下。{WHICH}",
             buttons=replies.cancel_buttons(bookings, today),
         )
         return [SlotSet(PENDING_SLOT, None)]
     if len(chosen) != 1:
         dispatcher.utter_message(
-            text="要取消哪一个？请回复数字：",
+            text=WHICH,
             buttons=replies.cancel_buttons(chosen or bookings, today),
         )
         return [SlotSet(PENDING_SLOT, None)]

@@ -99,3 +99,14 @@ async def test_a_booking_number_not_among_the_citizens_bookings_is_refused_and_t
     form.message = {"text": f"{made[1]}这个", "intent": {"name": "inform"}, "entities": []}
     confirm = texts(await form.run(ActionCancelAppointment()))
     assert "确认取消" in confirm and made[1] in confirm, confirm
+
+
+async def test_a_bill_named_after_the_stop_counts_when_the_nlu_read_the_whole_message_as_the_stop() -> None:
+    form = driver("web:leave-deny")
+    await form.run(ActionPrepareAppointment())
+    await form.say("我要挂市立医院内科", "book_appointment", entity("clinic", "H01-NK"))
+    said = "不约了，查一下水费"
+    water = {"entity": "bill_type", "value": "water", "start": said.index("水费"), "end": len(said)}
+    form.message = {"text": said, "intent": {"name": "deny"}, "entities": [water]}
+    events = await form.validator.run(CollectingDispatcher(), form.tracker(), form.domain)
+    assert followups(events) == ["bill_form"]
