@@ -119,7 +119,8 @@ TAGGED_TASKS = (
 
 def tagged_task(tracker: Tracker, rest: str) -> str | None:
     """The task of the request after the stop when the NLU gave the whole message to the stop
-    ("不约了，查一下水费" read as deny): named by what the NLU tagged in the request's words."""
+    ("算了不挂了，护照怎么办" read as deny) or to the form ("不绑了，我问问港澳通行证怎么办" read as
+    binding): named by what the NLU tagged in the request's words."""
     offset = (tracker.latest_message.get("text") or "").rfind(rest)
     tagged = {
         str(item.get("entity"))
@@ -148,7 +149,7 @@ async def leave_form(
     intent = intent_of(tracker)
     if form not in STOPPED:
         return None
-    if rest is not None and intent in STOP_INTENTS[form]:
+    if rest is not None and (intent in STOP_INTENTS[form] or intent in OWN_INTENTS[form]):
         intent = tagged_task(tracker, rest) or intent
     if rest is not None and intent not in OWN_INTENTS[form] and intent not in STOP_INTENTS[form]:
         start = task_starts().get(intent)
