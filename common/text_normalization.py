@@ -204,12 +204,15 @@ _BILL_NAME_TYPO = re.compile(
     r"(?<![天燃煤])(" + "|".join(_BILL_NAME_TYPOS) + rf")(?=[费{FEE_TYPOS}]{_FEE_END})"
 )
 _NATURAL_GAS_TYPO = re.compile(r"天燃[汽气]|天然汽")
+_TYPO_HINT = re.compile(rf"[{FEE_TYPOS}媒]|然[气汽]|燃[汽器起]|煤汽|天燃")
 _FEE_TYPO = re.compile(rf"(?:(?<=[水电视])|(?<=[燃煤然]气))[{FEE_TYPOS}]{_FEE_END}")
 
 
 def fix_bill_typos(text: str) -> str:
     """Rule 7: 水废 → 水费, 然气费 → 燃气费, 天燃气 → 天然气; other words that merely contain
     the characters stay (see the module docstring)."""
+    if not _TYPO_HINT.search(text):
+        return text  # most messages: one scan instead of three
     text = _NATURAL_GAS_TYPO.sub("天然气", text)
     text = _BILL_NAME_TYPO.sub(lambda match: _BILL_NAME_TYPOS[match.group(1)], text)
     return _FEE_TYPO.sub("费", text)
