@@ -13,8 +13,11 @@ from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from actions.form_stack import is_resuming
 from common.settings import load_settings
+from understanding.switching import request_after_stop
 
 STOP_HINT = "（不想办了请回复“算了”）"
 # Questions answered inside any form, after which the form asks its question again
@@ -92,6 +95,27 @@ class ValidationBase(FormValidationAction, ABC):
     def name(self) -> str:
         """Abstract, so rasa-sdk does not register this base as an action of its own."""
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Before the form reads the message as answers: a form taken up again after a side task
+        reads nothing (the message was the side task's) and asks its open question; stopping
+        words followed by another request end the form for that request, and a plain stop of
+        a side task goes back to the form below (actions.switching)."""
+        from actions.switching import leave_form  # it starts the topic actions, which import this
+
+        form = self.form_name()
+        if is_resuming(tracker, form):
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            return [next_slot] if next_slot else []
+        if tracker.active_loop.get("name") == form:
+            left = await leave_form(
+                form, request_after_stop(latest_text(tracker)), dispatcher, tracker, domain
+            )
+            if left is not None:
+                return left
+        return await super().run(dispatcher, tracker, domain)
+
     @staticmethod
     def reject(dispatcher: CollectingDispatcher, slot: str, problem: str) -> dict[str, Any]:
         """Tells the citizen what was wrong and empties the slot, so the form asks again."""
@@ -105,10 +129,20 @@ def is_side_question(tracker: Tracker) -> bool:
 
 def just_rejected(tracker: Tracker) -> bool:
     """The validation of this very message already said what was wrong and what to send
-    (`ValidationBase.reject`, whose text ends with STOP_HINT): asking again would say it twice."""
+    (`ValidationBase.reject`, whose text ends with STOP_HINT), or offered numbered choices
+    instead of the answer (the nearest free times for a closed day): asking again would be a
+    second question in one reply. Only the validation's own choices count, the ones uttered
+    after the form ran: a side answer's menu earlier in the turn is no question of the form."""
+    in_validation = True
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
+        kind = event.get("event")
+        if kind == "user":
             return False
-        if event.get("event") == "bot" and str(event.get("text") or "").endswith(STOP_HINT):
-            return True
+        if kind == "action":
+            in_validation = False
+        elif kind == "bot":
+            if str(event.get("text") or "").endswith(STOP_HINT):
+                return True
+            if in_validation and (event.get("data") or {}).get("buttons"):
+                return True
     return False

@@ -19,6 +19,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form_stack import resume_interrupted
 from actions.forms import (
     STOP_HINT,
     ValidationBase,
@@ -47,6 +48,9 @@ WRONG = "验证码不对，还可以再试{remaining}次。"
 VOID = "验证码错误次数太多，已作废。如需继续，请重新发身份证号或手机号获取新的验证码。"
 EXPIRED = "验证码已过期或已作废，请重新发身份证号或手机号获取新的验证码。"
 BY_ALIPAY = "也可以点这个链接，用支付宝实名信息授权验证（10分钟内有效）："
+# Requests answered in full once verified, after which a form the verification interrupted is
+# taken up again; a cancellation or a rating asks one more question first (and resumes after).
+ANSWERED_AT_ONCE = frozenset({"bill", "list_appointments", "complaints"})
 
 
 async def verified_records(sender_id: str) -> OwnRecords | None:
@@ -242,4 +246,6 @@ class ActionVerificationDone(Action):
         except ValueError:
             request = {}
         events = await resume_request(dispatcher, tracker, request, records)
+        if request.get("kind") in ANSWERED_AT_ONCE:
+            events += resume_interrupted(dispatcher, tracker)
         return [*reset, *events]

@@ -15,6 +15,7 @@ from actions.appointments import replies
 from actions.appointments.citizen import OWN_BOOKINGS_SLOT, with_own_booking
 from actions.appointments.form import offer_nearest
 from actions.appointments.prepare import FORM_SLOTS
+from actions.form_stack import resumes_after
 from actions.forms import form_run_id
 from common.time_words import city_today
 from departments.appointments import Booking, BookingRequest
@@ -43,6 +44,7 @@ class ActionBookAppointment(Action):
     def name(self) -> str:
         return "action_book_appointment"
 
+    @resumes_after
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:

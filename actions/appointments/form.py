@@ -477,8 +477,11 @@ async def offer_nearest(
     if not nearest:
         dispatcher.utter_message(text=f"{problem}最近几天也都约满了，换个科室或过几天再约吧。")
         return False
+    # Inside the form (choices to inform) another day said instead is read too; the choices are
+    # then the form's question, not asked again after them (actions.forms.just_rejected).
+    another_day = "（也可以换一天）" if intent == "inform" else ""
     dispatcher.utter_message(
-        text=f"{problem}最近能约的时间，请回复数字：",
+        text=f"{problem}最近能约的时间，请回复数字{another_day}：",
         buttons=[replies.slot_button(slot, today, True, intent, **extra) for slot in nearest],
     )
     return True

@@ -4,12 +4,13 @@ several), and answer "要带什么材料" in the middle of booking."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from functools import cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -22,6 +23,7 @@ from actions.appointments.services import (
     resource_from_ids,
     service_from_entities,
 )
+from actions.form_stack import resume_interrupted, resumes_after
 from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification
 from common.time_words import city_today, resolve_date
@@ -34,6 +36,7 @@ from knowledge_base.config import RetrieverConfig
 logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或拨打12345。"
 PENDING_SLOT = "appointment_cancel_pending"
+WHICH = "要取消哪一个？请回复数字："
 
 
 class ValidateAppointmentListForm(PhoneValidation):
@@ -90,18 +93,50 @@ class ActionListAppointments(Action):
     def name(self) -> str:
         return "action_list_appointments"
 
+    @resumes_after
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if asked_which_to_cancel(tracker) and typed_booking_numbers(tracker):
+            # The NLU read a booking number typed in answer to "要取消哪一个" as a question about
+            # that booking: it answers the cancellation's question.
+            return [FollowupAction("action_cancel_appointment")]
         bookings, events = await visible_bookings(dispatcher, tracker, "list_appointments")
         if bookings is not None:
             await list_bookings(dispatcher, bookings)
         return events
 
 
+_BOOKING_NO = re.compile(r"(?<![0-9A-Za-z])[HGhg]20[0-9]{6}-[0-9]{4}(?![0-9])")
+
+
+def typed_booking_numbers(tracker: Tracker) -> list[str]:
+    """Booking numbers in the latest message: tagged by the NLU, or typed in the shape the
+    department gives them (H20261208-0001), whichever intent the NLU read."""
+    numbers = [value.upper() for value in latest_entity_values(tracker, "booking_no")]
+    for found in _BOOKING_NO.findall(latest_text(tracker)):
+        if found.upper() not in numbers:
+            numbers.append(found.upper())
+    return numbers
+
+
+def asked_which_to_cancel(tracker: Tracker) -> bool:
+    """The bot's last question before this message was which booking to cancel."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return WHICH in str(event.get("text") or "")
+    return False
+
+
 def matching_bookings(bookings: list[Booking], tracker: Tracker) -> list[Booking]:
-    """The bookings the message points at (a number, a day, a clinic); all when it names none."""
-    numbers = latest_entity_values(tracker, "booking_no")
+    """The bookings the message points at (a number, a day, a clinic); all when it names none.
+    A number names only itself: one not among the citizen's bookings matches none."""
+    numbers = typed_booking_numbers(tracker)
     if numbers:
         return [booking for booking in bookings if booking.booking_no in numbers]
     chosen = bookings
@@ -133,15 +168,25 @@ CONFIRM_BUTTONS = [
 async def offer_cancel(
     dispatcher: CollectingDispatcher, tracker: Tracker, bookings: list[Booking]
 ) -> list[dict[str, Any]]:
-    """One booking pointed at: ask to confirm; several: which one."""
+    """One booking pointed at: ask to confirm; several: which one. A booking number that is not
+    one of the citizen's is refused, and their bookings offered again."""
     today = city_today()
     if not bookings:
         dispatcher.utter_message(text="您现在没有可以取消的预约。")
-        return [SlotSet(PENDING_SLOT, None)]
+        return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
     chosen = matching_bookings(bookings, tracker)
+    unknown = [
+        number for number in typed_booking_numbers(tracker) if number not in {b.booking_no for b in bookings}
+    ]
+    if unknown and not chosen:
+        dispatcher.utter_message(
+            text=f"预约号{unknown[0]}不在您的预约里，请核对一下。{WHICH}",
+            buttons=replies.cancel_buttons(bookings, today),
+        )
+        return [SlotSet(PENDING_SLOT, None)]
     if len(chosen) != 1:
         dispatcher.utter_message(
-            text="要取消哪一个？请回复数字：",
+            text=WHICH,
             buttons=replies.cancel_buttons(chosen or bookings, today),
         )
         return [SlotSet(PENDING_SLOT, None)]
@@ -163,11 +208,13 @@ class ActionCancelAppointment(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot(PENDING_SLOT)
         if intent in ("affirm", "deny") and not pending:
-            dispatcher.utter_message(text="还有什么可以帮您？")
-            return []
+            resumed = resume_interrupted(dispatcher, tracker)
+            if not resumed:
+                dispatcher.utter_message(text="还有什么可以帮您？")
+            return resumed
         if intent == "deny":
             dispatcher.utter_message(text="好的，没有取消，预约保留。")
-            return [SlotSet(PENDING_SLOT, None)]
+            return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         bookings, events = await visible_bookings(dispatcher, tracker, "cancel_appointment")
         if bookings is None:
             return [SlotSet(PENDING_SLOT, None), *events]
@@ -176,16 +223,20 @@ class ActionCancelAppointment(Action):
         chosen = next((booking for booking in bookings if booking.booking_no == pending), None)
         if chosen is None:
             dispatcher.utter_message(text="这个预约已经不在了，可能已经取消。说“我的预约”可以查看。")
-            return [SlotSet(PENDING_SLOT, None)]
+            return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         try:
             cancelled = await departments().appointments.cancel(chosen.booking_no)
         except DepartmentError as error:
             logger.warning("cancel failed: %s", error)
             message = getattr(error, "message", "") or "预约系统繁忙，这次没有取消成功，请稍后再试"
             dispatcher.utter_message(text=f"{message}。")
-            return [SlotSet(PENDING_SLOT, None)]
+            return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         dispatcher.utter_message(text=replies.cancelled_text(cancelled, today))
-        return [SlotSet("appointment_last_booking", None), SlotSet(PENDING_SLOT, None)]
+        return [
+            SlotSet("appointment_last_booking", None),
+            SlotSet(PENDING_SLOT, None),
+            *resume_interrupted(dispatcher, tracker),
+        ]
 
 
 @cache

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bills.query import busy_message
+from actions.form_stack import resumes_after
 from actions.forms import latest_entity_values, latest_text
 from departments.accounts import linked_accounts
 from departments.base import DepartmentError
@@ -36,6 +37,7 @@ class ActionBindAccount(Action):
     def name(self) -> str:
         return "action_bind_account"
 
+    @resumes_after
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bills.form import bill_type_buttons, typed_bills
+from actions.form_stack import resumes_after
 from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
 from common.identity import id_number_problem
@@ -119,6 +120,7 @@ class ActionQueryBill(Action):
     def name(self) -> str:
         return self.NAME
 
+    @resumes_after
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:

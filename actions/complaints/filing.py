@@ -14,6 +14,7 @@ from actions.appointments.citizen import linked_citizen
 from actions.complaints import replies
 from actions.complaints.follow_up import OWN_TICKETS_SLOT
 from actions.complaints.form import FORM_SLOTS
+from actions.form_stack import resumes_after
 from actions.forms import form_run_id
 from departments.base import DepartmentError, DepartmentRejected, idempotency_key
 from departments.complaints import ComplaintDraft
@@ -51,6 +52,7 @@ class ActionFileComplaint(Action):
     def name(self) -> str:
         return "action_file_complaint"
 
+    @resumes_after
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:

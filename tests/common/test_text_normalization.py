@@ -9,6 +9,7 @@ import pytest
 from common.identity import normalise_plate
 from common.text_normalization import (
     ENGLISH_TERMS,
+    FEE_TYPOS,
     MIN_SPOKEN_RUN,
     normalize_identifier,
     normalize_message,
@@ -86,6 +87,20 @@ CHANGED = [
     ("power bills多少", "电费多少"),
     ("pay my water bill", "交 my 水费"),
     ("electricity 交了没", "电费交了没"),
+    # bill-word typos
+    ("水废 3100012345", "水费 3100012345"),
+    ("查一下水废3100012345", "查一下水费 3100012345"),
+    ("燃气废欠没欠", "燃气费欠没欠"),
+    ("燃汽废多少", "燃气费多少"),
+    ("然气费交了吗", "燃气费交了吗"),
+    ("天燃气费", "天然气费"),
+    ("天燃气用了多少", "天然气用了多少"),
+    ("天然气废", "天然气费"),
+    ("媒气费", "煤气费"),
+    ("煤汽飞", "煤气费"),
+    ("水电废", "水电费"),
+    ("水废，电肺", "水费，电费"),
+    ("有线电视废", "有线电视费"),
 ]
 
 UNCHANGED = [
@@ -128,6 +143,18 @@ UNCHANGED = [
     "",
     "吃了吗 😀",
     "12345678901234567890",
+    # typo characters that start words of their own
+    "污水废水处理",
+    "工地乱倒废料",
+    "交废品",
+    "电飞机",
+    "口水飞溅",
+    "香气飞扬",
+    "停电非常久",
+    "停电非要等明天",
+    "潜水肺活量",
+    "燃起希望",
+    "自然气候",
 ]
 
 
@@ -145,6 +172,23 @@ def test_ordinary_words_and_short_numbers_stay(text: str) -> None:
 def test_idempotent(text: str) -> None:
     once = normalize_message(text)
     assert normalize_message(once) == once
+
+
+@pytest.mark.parametrize("typo", list(FEE_TYPOS))
+@pytest.mark.parametrize(
+    ("bill", "fixed"),
+    [("水", "水费"), ("电", "电费"), ("燃气", "燃气费"), ("煤气", "煤气费"), ("天然气", "天然气费")],
+)
+def test_every_fee_typo_of_every_bill_is_the_fee(bill: str, typo: str, fixed: str) -> None:
+    assert normalize_message(f"查{bill}{typo} 3100012345") == f"查{fixed} 3100012345"
+    assert normalize_message(f"{bill}{typo}多少") == f"{fixed}多少"
+    assert normalize_message(f"我家{bill}{typo}交了吗？") == f"我家{fixed}交了吗？"
+
+
+@pytest.mark.parametrize("misspelt", ["然气", "燃汽", "然汽", "燃器", "燃起", "媒气", "煤汽", "媒汽"])
+def test_misspelt_gas_names_before_a_fee_are_the_gas_bill(misspelt: str) -> None:
+    fixed = normalize_message(f"{misspelt}废多少")
+    assert fixed in ("燃气费多少", "煤气费多少"), fixed
 
 
 def test_spoken_run_minimum_is_four_digits() -> None:
