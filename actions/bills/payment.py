@@ -4,6 +4,7 @@ be paid online where the Alipay channel is configured, else how to pay elsewhere
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.bills.form import typed_identifier
 from actions.bills.query import busy_message, inferred_bill_type
-from actions.forms import latest_entity_values
+from actions.forms import latest_entity_values, latest_text
 from common.masking import mask_account
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
@@ -26,6 +27,25 @@ from integrations.alipay.payments import PayableBill, PaymentError, PaymentUnava
 logger = logging.getLogger(__name__)
 # The citizen already asked to pay here, so the hint names only the other ways.
 PAY_ELSEWHERE = "也可以在支付宝、微信的“生活缴费”里交，或到营业厅、银行代扣。"
+
+
+# "交了 / 缴掉 / 付一下 / 把…交": the words of paying; "交了没" asks whether it was paid.
+PAYING_WORDS = re.compile(r"(?:交|缴|付)(?:了|掉|一下|上)(?!没|吗|几|多)|支付|付款|把.{0,10}(?:交|缴|付)")
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope")
+
+
+def misread_payment(tracker: Tracker) -> bool:
+    """A request to pay the NLU could not tell from a bill question ("帮我把燃气费交了 GZ20080077":
+    pay_bill and query_bill within the fallback's ambiguity margin) is a payment when its words
+    say pay, outside any form."""
+    if tracker.active_loop.get("name"):
+        return False
+    ranking = [
+        item.get("name")
+        for item in tracker.latest_message.get("intent_ranking") or []
+        if item.get("name") not in UNSURE_INTENTS
+    ]
+    return "pay_bill" in ranking[:2] and PAYING_WORDS.search(latest_text(tracker)) is not None
 
 
 class ActionPayBill(Action):

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.prepare import misread_booking, start_booking
+from actions.bills.payment import ActionPayBill, misread_payment
 from actions.bills.query import misread_bill_query, start_bill_query
 from actions.complaints.follow_up import report_again
 from actions.forms import latest_entity_values, latest_text
@@ -41,6 +42,8 @@ class ActionFaqFallback(Action):
             return await report_again(dispatcher, tracker, domain)
         if misread_booking(tracker):
             return await start_booking(dispatcher, tracker, domain)
+        if misread_payment(tracker):
+            return await ActionPayBill().run(dispatcher, tracker, domain)
         if misread_bill_query(tracker):
             return await start_bill_query(dispatcher, tracker, domain)
         try:

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bills.form import typed_identifier
+from actions.bills.payment import misread_payment
 from actions.bills.query import ActionQueryBill, misread_bill_query
 
 
@@ -95,3 +96,26 @@ def test_another_month_right_after_a_bill_answer_is_a_bill_query(text: str) -> N
 )
 def test_other_messages_after_a_bill_answer_are_not(text: str, last_action: str) -> None:
     assert not misread_bill_query(_after_a_bill_answer(text, last_action))
+
+
+def _unsure_between(text: str, first: str, second: str) -> Tracker:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": first}, {"name": second}]
+    message = {"text": text, "entities": [], "intent": ranking[0], "intent_ranking": ranking}
+    return Tracker("web:pay", {}, message, [], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text", ["帮我把燃气费交了 GZ20080077", "电费交一下 0531880002", "水费我要支付"])
+def test_paying_words_make_an_unsure_bill_message_a_payment(text: str) -> None:
+    assert misread_payment(_unsure_between(text, "query_bill", "pay_bill"))
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("燃气费交了没", "query_bill", "pay_bill"),  # asks whether it was paid
+        ("社保缴了几个月", "query_bill", "pay_bill"),
+        ("帮我把燃气费交了", "query_bill", "ask_service_guide"),  # pay_bill not in the running
+    ],
+)
+def test_other_unsure_messages_are_not_payments(text: str, first: str, second: str) -> None:
+    assert not misread_payment(_unsure_between(text, first, second))
