@@ -62,11 +62,6 @@ def test_long_grievances_are_complaints(stack: Stack) -> None:
     assert all(intent in COMPLAINT_OR_QUESTION for intent in intents), intents
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2 of these 4 long questions read as nlu_fallback (DIET unsure on long text: the "
-    "retriever still answers them); needs more long questions in data/nlu/guides_long.yml (issue 14)",
-)
 def test_long_questions_are_questions(stack: Stack) -> None:
     intents = [_intent(stack, question) for question in QUESTIONS]
     assert all(intent in COMPLAINT_OR_QUESTION for intent in intents), intents
