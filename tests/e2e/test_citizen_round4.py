@@ -240,15 +240,7 @@ def test_a_booking_number_not_in_the_list_is_refused_and_a_listed_one_is_cancell
 @pytest.mark.parametrize(
     ("said", "answer"),
     [
-        pytest.param(
-            "水废 3100012345",
-            "86.40元",
-            marks=pytest.mark.xfail(
-                reason="the typo is fixed, but the NLU reads a bare '水费 3100012345' as inform (no rule"
-                " answers it): needs the query_bill examples given in the round-4 report, and a retrain",
-                strict=False,
-            ),
-        ),
+        ("水废 3100012345", "86.40元"),
         ("查下水肺3100012345", "86.40元"),
         ("水废多少钱 3100012345", "86.40元"),
         ("电飞多少 0531880001", "143.06元"),
