@@ -86,6 +86,11 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 
 
+def intent_of(tracker: Tracker) -> str:
+    """The intent the NLU gave the citizen's latest message ("" when none)."""
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
 class ValidationBase(FormValidationAction, ABC):
     """Subclasses name their form and add `extract_<slot>` / `validate_<slot>` methods."""
 

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form_stack import STOPPED, end_form, interrupted_forms, resume_interrupted
+from actions.forms import intent_of
 
 logger = logging.getLogger(__name__)
 Events = list[dict[str, Any]]
@@ -50,15 +51,20 @@ def _followup(name: str) -> Start:
     return start
 
 
+def _outside_form(tracker: Tracker) -> Tracker:
+    """The tracker as a task's action sees it when started outside any form."""
+    outside = copy.copy(tracker)
+    outside.active_loop = {}
+    return outside
+
+
 def _inline(action: Callable[[], Action]) -> Start:
     """The task's own action, run now on the message: its answer joins the stop in one reply.
     Rasa then listens (a rule would not recognise an answer given from inside a form), unless
     the action went on to a form of its own (verification)."""
 
     async def start(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        outside = copy.copy(tracker)
-        outside.active_loop = {}
-        events = await action().run(dispatcher, outside, domain)
+        events = await action().run(dispatcher, _outside_form(tracker), domain)
         if not any(event.get("event") == "followup" for event in events):
             events = [*events, FollowupAction("action_listen")]
         return events
@@ -85,9 +91,7 @@ def task_starts() -> dict[str, Start]:
     async def start_complaint(
         dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        outside = copy.copy(tracker)
-        outside.active_loop = {}
-        events = await ActionPrepareComplaint().run(dispatcher, outside, domain)
+        events = await ActionPrepareComplaint().run(dispatcher, _outside_form(tracker), domain)
         return [*events, FollowupAction("complaint_form")]
 
     return {
@@ -128,10 +132,6 @@ def tagged_task(tracker: Tracker, rest: str) -> str | None:
         if offset >= 0 and int(item.get("start") or 0) >= offset
     }
     return next((task for entities, task in TAGGED_TASKS if tagged & entities), None)
-
-
-def intent_of(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
 async def leave_form(

@@ -28,7 +28,7 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.forms import ValidationBase, latest_entity_values, latest_text, leading_choice
+from actions.forms import ValidationBase, intent_of, latest_entity_values, latest_text, leading_choice
 from common.identity import is_valid_phone
 from common.time_words import (
     MORNING,
@@ -66,10 +66,6 @@ RELATION_ONLY = "relation-only"
 # "那后天呢", "要不周五行吗": a day or time offered as a question.
 _WHAT_ABOUT = re.compile(r"^(?:那|那么|要不|要不然|或者)?(.{1,10}?)(?:呢|行吗|可以吗|行不行)[?？]?$")
 QUESTION_WORDS = ("?", "？", "吗", "呢", "怎么", "什么", "几点了", "天气", "多少")
-
-
-def intent_of(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
 def is_interruption(tracker: Tracker) -> bool:

@@ -100,10 +100,8 @@ def _another_month(tracker: Tracker) -> bool:
 
 def _answered_a_bill_last(tracker: Tracker) -> bool:
     """The bot's last action before the latest message was the bill answer."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") == ActionQueryBill.NAME
-    return False
+    last = tracker.get_last_event_for("action", exclude=["action_listen"])
+    return last is not None and last.get("name") == ActionQueryBill.NAME
 
 
 async def start_bill_query(

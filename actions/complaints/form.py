@@ -17,10 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments.asking import FixedQuestion
-from actions.appointments.form import QUESTION_WORDS, changed, intent_of, is_interruption, set_this_turn
+from actions.appointments.form import QUESTION_WORDS, changed, is_interruption, set_this_turn
 from actions.bills.query import busy_message
 from actions.complaints import replies
-from actions.forms import STOP_HINT, ValidationBase, latest_entity_values, latest_text
+from actions.forms import STOP_HINT, ValidationBase, intent_of, latest_entity_values, latest_text
 from common.identity import is_valid_phone
 from departments.base import DepartmentError
 from departments.complaints import ComplaintCategory
