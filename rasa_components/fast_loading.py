@@ -14,21 +14,43 @@ function it calls took half of the trace: Rasa's prediction code branches on its
 only (tensor conditions are explicit `tf.cond`s; tracing would fail otherwise), so the graph
 is the same op for op. Predictions are the same as after Rasa's load, and so is the time per
 message, because the prediction graph stays compiled: predicting eagerly would load in under a
-second but made each message about nine times slower. Training, and loading a model to
-fine-tune it, are Rasa's own.
+second but made each message about nine times slower. Loading a model to fine-tune it is
+Rasa's own, and so is training, but for DIET's batches (cut by length, length_buckets.py).
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 from typing import Any
 
 import tensorflow as tf
+from rasa.core.featurizers.precomputation import MessageContainerForCoreFeaturization
+from rasa.core.policies.policy import PolicyPrediction, SupportedData
 from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
+
+from rasa_components.length_buckets import length_bucketed_batches
+from rasa_components.prediction_cache import (
+    DEFAULT_PREDICTION_CACHE_SIZE,
+    PREDICTION_CACHE_SIZE,
+    PredictionCache,
+    states_key,
+)
+
+LENGTH_BUCKETED_BATCHES = "length_bucketed_batches"
+# messages up to this many tokens (nine in ten of data/nlu) share randomly mixed batches
+LENGTH_BUCKET_FLOOR = "length_bucket_floor"
 
 # Rasa's recipe validator looks for DIETClassifier by its exact class, so at every training it
 # would warn that nothing extracts the annotated entities or uses the lookup tables, although
@@ -83,19 +105,102 @@ class _TEDLoadedForPrediction(_LoadsForPrediction, TED):
     is_trainable=True,
 )
 class FastLoadingDIETClassifier(DIETClassifier):
-    """DIETClassifier whose trained model loads without tracing the training graph. Only the
-    Keras model's `load` differs, so training is exactly Rasa's."""
+    """DIETClassifier whose trained model loads without tracing the training graph, reuses its
+    predictions for texts it has seen (rasa_components/prediction_cache.py), and trains on
+    batches of messages of about the same length (rasa_components/length_buckets.py;
+    `length_bucketed_batches: false` trains with Rasa's own batches)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **DIETClassifier.get_default_config(),
+            LENGTH_BUCKETED_BATCHES: True,
+            LENGTH_BUCKET_FLOOR: 24,
+            PREDICTION_CACHE_SIZE: DEFAULT_PREDICTION_CACHE_SIZE,
+        }
 
     @staticmethod
     def model_class() -> type[RasaModel]:
         return _DIETLoadedForPrediction
 
+    @cached_property
+    def _prediction_cache(self) -> PredictionCache[Any]:
+        return PredictionCache(self.component_config[PREDICTION_CACHE_SIZE])
+
+    def _predict(self, message: Message) -> Any:
+        text = message.get(TEXT)
+        if self.model is None or not isinstance(text, str):
+            return super()._predict(message)
+        return self._prediction_cache.get_or_compute(
+            text, lambda: super(FastLoadingDIETClassifier, self)._predict(message)
+        )
+
+    def train(self, training_data: TrainingData) -> Resource:
+        if not self.component_config[LENGTH_BUCKETED_BATCHES]:
+            return super().train(training_data)
+        with length_bucketed_batches(self.component_config[LENGTH_BUCKET_FLOOR]):
+            return super().train(training_data)
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITH_END_TO_END_SUPPORT, is_trainable=True)
 class FastLoadingTEDPolicy(TEDPolicy):
-    """TEDPolicy whose trained model loads without tracing the training graph. Only the Keras
-    model's `load` differs, so training is exactly Rasa's."""
+    """TEDPolicy whose trained model loads without tracing the training graph and which reuses
+    its predictions for dialogue states it has seen (rasa_components/prediction_cache.py).
+    Training is exactly Rasa's."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**TEDPolicy.get_default_config(), PREDICTION_CACHE_SIZE: DEFAULT_PREDICTION_CACHE_SIZE}
 
     @staticmethod
     def model_class() -> type[TED]:
         return _TEDLoadedForPrediction
+
+    @cached_property
+    def _prediction_cache(self) -> PredictionCache[PolicyPrediction]:
+        return PredictionCache(self.config[PREDICTION_CACHE_SIZE])
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        precomputations: MessageContainerForCoreFeaturization | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        if self.model is None:
+            return super().predict_action_probabilities(
+                tracker, domain, rule_only_data, precomputations, **kwargs
+            )
+        return self._prediction_cache.get_or_compute(
+            self._input_key(tracker, domain, rule_only_data),
+            lambda: super(FastLoadingTEDPolicy, self).predict_action_probabilities(
+                tracker, domain, rule_only_data, precomputations, **kwargs
+            ),
+        )
+
+    def _input_key(
+        self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: dict[str, Any] | None
+    ) -> str:
+        """The states TEDPolicy._featurize_tracker featurizes: the intent-based ones, and the
+        text-based ones too where TED, trained end to end, also reads the last message's text."""
+        ml_data_only = self.supported_data() == SupportedData.ML_DATA
+
+        def states(use_text: bool) -> object:
+            return self.featurizer.prediction_states(
+                [tracker],
+                domain,
+                use_text_for_last_user_input=use_text,
+                ignore_rule_only_turns=ml_data_only,
+                rule_only_data=rule_only_data,
+                ignore_action_unlikely_intent=ml_data_only,
+            )
+
+        parts = [states(self.only_e2e)]
+        if (
+            tracker.latest_action_name == ACTION_LISTEN_NAME
+            and TEXT in self.fake_features
+            and not self.only_e2e
+        ):
+            parts.append(states(True))
+        return states_key(*parts)

@@ -39,7 +39,8 @@ def test_trained_model_loads_without_its_training_graph_and_predicts() -> None:
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    predictions = json.loads(completed.stdout.strip().splitlines()[-1])
+    passes = json.loads(completed.stdout.strip().splitlines()[-1])
+    predictions = passes["first"]
     assert [(item["intent"], item["entities"]) for item in predictions] == [
         ("query_bill", {"date": "上个月", "bill_type": "electricity"}),
         ("file_complaint", {"complaint_category": "environment"}),
@@ -52,3 +53,25 @@ def test_trained_model_loads_without_its_training_graph_and_predicts() -> None:
         "action_service_guide",
         "action_life_event",
     ]
+
+
+def test_cached_predictions_are_the_models_own() -> None:
+    """DIET's and TED's caches (rasa_components/prediction_cache.py) answer a repeated message
+    and dialogue state with exactly what the model computes without them."""
+    model = os.environ.get("STACK_MODEL") or str(ensure_model(RASA_BIN))
+    messages = ["你好", "查水费户号3100012345", "你好", "楼下烧烤店油烟太大了"]
+    completed = subprocess.run(
+        [str(RASA_PYTHON), str(Path(__file__).with_name("predict_with_model.py")), model, *messages],
+        cwd=PROJECT_ROOT,
+        env=rasa_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    passes = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert passes["uncached"] == passes["first"] == passes["again"]
+    caches = passes["caches"]
+    assert len(caches) == 2, caches  # DIET's and TED's
+    # uncached: nothing stored; first pass: "你好" hit once; again: every message a hit
+    assert all(cache["misses"] == 3 and cache["hits"] == 1 + len(messages) for cache in caches), caches
