@@ -3,7 +3,7 @@ The figures themselves are measured by `python -m benchmarks.load`, never assert
 
 from __future__ import annotations
 
-from benchmarks.load import GREETING, mixed, mixed_scripts, new_sender, repeated
+from benchmarks.load import BILL_QUERIES, GREETINGS, mixed, mixed_scripts, new_sender, varied
 from benchmarks.load_report import BARE, CHAT, WECHAT, Result, Sample, report
 
 
@@ -21,8 +21,14 @@ def test_a_returning_citizen_writes_again_under_its_own_id_and_new_ones_under_fr
     returning = [sender for sender, turn in pairs if turn.intent == "returning bill query"]
     new_bill = [sender for sender, turn in pairs if turn.intent == "bill query"]
     assert len(returning) == 1 and returning[0] not in new_bill
-    assert len({sender for sender, _turn in repeated(GREETING, 5)(0)}) == 5
+    assert len({sender for sender, _turn in varied(GREETINGS, 5)(0)}) == 5
     assert new_sender() != new_sender()
+
+
+def test_concurrent_citizens_word_their_greetings_and_bill_queries_differently() -> None:
+    for turns in (GREETINGS, BILL_QUERIES):
+        texts = [turn.text for worker in range(16) for _sender, turn in varied(turns, 10)(worker)]
+        assert set(texts) == {turn.text for turn in turns} and len(turns) >= 10
 
 
 def _result(scenario: str, channel: str, millis: list[int], workers: int = 16) -> Result:
