@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.bills.form import bill_type_buttons, typed_bills
 from actions.form_stack import resumes_after
-from actions.forms import latest_entity_values, latest_text
+from actions.forms import intent_of, latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
 from common.identity import id_number_problem
 from common.time_words import city_today, resolve_month
@@ -61,11 +61,33 @@ class ActionPrepareBillQuery(Action):
         )
         if bill_type is None and is_follow_up:
             bill_type = tracker.get_slot("bill_type")
+        if len(named) > 1 and intent_of(tracker) != "bind_account":
+            bill_type = await _answer_all_but_the_missing(dispatcher, tracker, named, period) or bill_type
         return [
             SlotSet("bill_type", bill_type),
             SlotSet("bill_account", None),
             SlotSet("bill_period", period),
         ]
+
+
+async def _answer_all_but_the_missing(
+    dispatcher: CollectingDispatcher, tracker: Tracker, named: list[str], period: str | None
+) -> str | None:
+    """Several bills in one message, one of them without a number typed or known ("查一下水费和
+    电费，水费户号3100012345"): the others are answered now, and the first one missing its number
+    is returned for the form to ask about. None (nothing answered) when every bill has its
+    number, which the bill answer then gives in order, or when a personal record is among them
+    (it needs the verification first)."""
+    if any(is_personal(bill_type) for bill_type in named if bill_type in BILL_TYPES):
+        return None
+    typed = dict(typed_bills(tracker))
+    known = await known_accounts(tracker.sender_id)
+    missing = [bill_type for bill_type in named if bill_type in BILL_TYPES and bill_type not in typed | known]
+    if not missing or not typed:
+        return None
+    for bill_type, identifier in typed.items():
+        await ActionQueryBill.answer(dispatcher, tracker, bill_type, identifier, period)
+    return missing[0]
 
 
 BINDING_WORDS = ("绑定", "解绑", "绑个", "绑一下")
@@ -140,14 +162,19 @@ class ActionQueryBill(Action):
         if main not in asked:
             asked.insert(0, main)
         for one_type, account in asked:
-            await self._answer(dispatcher, tracker, one_type, account)
+            await self.answer(dispatcher, tracker, one_type, account, tracker.get_slot("bill_period"))
         return reset
 
     @staticmethod
-    async def _answer(
-        dispatcher: CollectingDispatcher, tracker: Tracker, bill_type: str, identifier: str
+    async def answer(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        bill_type: str,
+        identifier: str,
+        period: str | None,
     ) -> None:
-        period = tracker.get_slot("bill_period")
+        """One bill from the department's record; an account typed for the first time is
+        remembered for this channel user."""
         try:
             answer = await bill_answer(bill_type, identifier, period, city_today())
         except WrongAccount as wrong:
