@@ -220,3 +220,25 @@ def test_a_time_outside_the_opening_hours_is_explained(citizen: WebCitizen) -> N
     reply = citizen.say_text(f"{day_words(open_day())}晚上8点")
     assert "20:00不在办理时间内" in reply and "约满" not in reply
     assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_booking_of_unknown_outcome_is_looked_up_before_anything_more_is_said(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The booking platform fails the write and the look-up by its key: the citizen is told the
+    outcome is unknown, never booked or not booked. Asked for the bookings afterwards, the
+    assistant first asks the platform what the write did, and says what its record says."""
+    phone = "13955557777"
+    day = datetime.now(BEIJING).date() + timedelta(days=5)
+    day = day if day.isoweekday() != 7 else day + timedelta(days=1)
+    confirm = citizen.say_text(f"帮我约{day_words(day)}上午10点中医院针灸科，我叫欧阳丽，电话{phone}")
+    assert "请确认预约" in confirm, confirm
+    sandbox.post("/_faults/appointments", json={"mode": "error"}).raise_for_status()
+    unknown = citizen.say_text("1")
+    sandbox.delete("/_faults").raise_for_status()
+    assert "暂时不能确认是否约上" in unknown, unknown
+    assert "预约成功" not in unknown and "没有约上" not in unknown, unknown
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json()
+    assert stored == []
+    listed = citizen.say_text("我的预约")
+    assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
