@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form_stack import is_resuming
+from actions.form_stack import is_resuming, started_this_turn
 from actions.greet import greeting
 from common.settings import load_settings
 from understanding.switching import request_after_stop
@@ -114,7 +114,9 @@ class ValidationBase(FormValidationAction, ABC):
         """Before the form reads the message as answers: a form taken up again after a side task
         reads nothing (the message was the side task's) and asks its open question; stopping
         words followed by another request end the form for that request, and a plain stop of
-        a side task goes back to the form below (actions.switching)."""
+        a side task goes back to the form below (actions.switching), unless this message just
+        started the form. After it: small talk the form could not read as an answer is
+        answered, and the open question asked again."""
         from actions.switching import leave_form  # it starts the topic actions, which import this
 
         form = self.form_name()
@@ -123,9 +125,11 @@ class ValidationBase(FormValidationAction, ABC):
             return [next_slot] if next_slot else []
         if tracker.active_loop.get("name") != form:
             return await super().run(dispatcher, tracker, domain)
-        left = await leave_form(form, request_after_stop(latest_text(tracker)), dispatcher, tracker, domain)
-        if left is not None:
-            return left
+        if not started_this_turn(tracker):
+            rest = request_after_stop(latest_text(tracker))
+            left = await leave_form(form, rest, dispatcher, tracker, domain)
+            if left is not None:
+                return left
         events = await super().run(dispatcher, tracker, domain)
         requested = tracker.get_slot("requested_slot")
         if requested and not _fills_a_slot(events) and await answer_small_talk(dispatcher, tracker):

@@ -10,7 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.form import bill_type_buttons, typed_bills
+from actions.bills.form import bill_type_buttons, split_bills, typed_bills
 from actions.form_stack import resumes_after
 from actions.forms import intent_of, latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
@@ -45,7 +45,9 @@ def inferred_bill_type(tracker: Tracker) -> str | None:
 
 class ActionPrepareBillQuery(Action):
     """Sets the form's starting point from this message alone: a bill type named now, or the
-    previous one for a follow-up ("那上个月呢", a retyped number), or none for an overview."""
+    previous one for a follow-up ("那上个月呢", a retyped number), or none for an overview. Of
+    several bills named, those with their numbers are answered now when another lacks its
+    number, and the form asks for that one (`split_bills`)."""
 
     def name(self) -> str:
         return "action_prepare_bill_query"
@@ -53,41 +55,27 @@ class ActionPrepareBillQuery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        from actions.bills.payment import ActionPayBill, misread_payment  # it imports this module
+
+        typed = any(latest_entity_values(tracker, entity) for entity in IDENTIFIER_ENTITIES)
+        if intent_of(tracker) == "query_bill" and typed and misread_payment(tracker):
+            # "帮我把燃气费交了 GZ20080077" read as a bill question, pay_bill second: the words
+            # say pay, and the number is there, so what is owed is answered in this turn.
+            return [*await ActionPayBill().run(dispatcher, tracker, domain), FollowupAction("action_listen")]
         period = resolve_month(latest_text(tracker), city_today())
         named = latest_entity_values(tracker, "bill_type")
         bill_type = named[-1] if named else inferred_bill_type(tracker)
-        is_follow_up = period is not None or any(
-            latest_entity_values(tracker, entity) for entity in IDENTIFIER_ENTITIES
-        )
+        is_follow_up = period is not None or typed
         if bill_type is None and is_follow_up:
             bill_type = tracker.get_slot("bill_type")
-        if len(named) > 1 and intent_of(tracker) != "bind_account":
-            bill_type = await _answer_all_but_the_missing(dispatcher, tracker, named, period) or bill_type
+        answered, missing = await split_bills(tracker)
+        for one_type, identifier in answered:
+            await ActionQueryBill.answer(dispatcher, tracker, one_type, identifier, period)
         return [
-            SlotSet("bill_type", bill_type),
+            SlotSet("bill_type", missing or bill_type),
             SlotSet("bill_account", None),
             SlotSet("bill_period", period),
         ]
-
-
-async def _answer_all_but_the_missing(
-    dispatcher: CollectingDispatcher, tracker: Tracker, named: list[str], period: str | None
-) -> str | None:
-    """Several bills in one message, one of them without a number typed or known ("查一下水费和
-    电费，水费户号3100012345"): the others are answered now, and the first one missing its number
-    is returned for the form to ask about. None (nothing answered) when every bill has its
-    number, which the bill answer then gives in order, or when a personal record is among them
-    (it needs the verification first)."""
-    if any(is_personal(bill_type) for bill_type in named if bill_type in BILL_TYPES):
-        return None
-    typed = dict(typed_bills(tracker))
-    known = await known_accounts(tracker.sender_id)
-    missing = [bill_type for bill_type in named if bill_type in BILL_TYPES and bill_type not in typed | known]
-    if not missing or not typed:
-        return None
-    for bill_type, identifier in typed.items():
-        await ActionQueryBill.answer(dispatcher, tracker, bill_type, identifier, period)
-    return missing[0]
 
 
 BINDING_WORDS = ("绑定", "解绑", "绑个", "绑一下")
