@@ -18,15 +18,17 @@ from rasa_sdk.types import DomainDict
 
 from actions.form_stack import is_resuming, started_this_turn
 from actions.greet import greeting
+from actions.guides.replies import OUT_OF_SCOPE_TEXT
 from common.settings import load_settings
 from understanding.switching import request_after_stop
 
 STOP_HINT = "（不想办了请回复“算了”）"
-SMALL_TALK_INTENTS = frozenset({"greet", "thank", "bot_challenge"})
-"""Said in passing while a form waits for an answer ("你好", "谢谢", "你是机器人吗"): the form's
-validation answers them itself and the form asks its question again (`ValidationBase.run`).
-Their rules answer them outside forms; inside one, a rule's answer left the form's question
-unasked ("谢谢" even got "还有别的事吗"), and only some forms had a rule back to the form."""
+SMALL_TALK_INTENTS = frozenset({"greet", "thank", "bot_challenge", "out_of_scope"})
+"""Said in passing while a form waits for an answer ("你好", "谢谢", "你是机器人吗", "今天天气怎么样"):
+the form's validation answers them itself, when it could read no answer from them, and the form
+asks its question again (`ValidationBase.run`). Their rules answer them outside forms; inside
+one, a rule's answer left the form's question unasked ("谢谢" even got "还有别的事吗"), and only
+some forms had a rule back to the form."""
 # Questions answered inside any form, after which the form asks its question again: small talk
 # by the validation, the others by their rules (data/rules/*.yml, "... then back to the form").
 SIDE_QUESTION_INTENTS = frozenset({"ask_service_guide", "help"}) | SMALL_TALK_INTENTS
@@ -150,9 +152,9 @@ def _fills_a_slot(events: list[dict[str, Any]]) -> bool:
 
 
 async def answer_small_talk(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Answers a greeting, thanks or "are you a robot" said in the middle of a form, in the
-    words of their rules but without the menu or "还有别的事吗": the form's question follows.
-    False when the message was none of these."""
+    """Answers a greeting, thanks, "are you a robot" or an off-topic remark said in the middle of
+    a form, in the words of their rules but without the menu or "还有别的事吗": the form's
+    question follows. False when the message was none of these."""
     intent = intent_of(tracker)
     if intent not in SMALL_TALK_INTENTS:
         return False
@@ -160,6 +162,8 @@ async def answer_small_talk(dispatcher: CollectingDispatcher, tracker: Tracker) 
         dispatcher.utter_message(text=await greeting(tracker.sender_id))
     elif intent == "thank":
         dispatcher.utter_message(text=YOU_ARE_WELCOME)
+    elif intent == "out_of_scope":
+        dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
     else:
         dispatcher.utter_message(response="utter_bot_challenge")
     return True

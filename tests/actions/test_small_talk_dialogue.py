@@ -1,4 +1,4 @@
-"""Small talk in the middle of a form ("你好", "谢谢", "你是机器人吗") is answered by the form's
+"""Small talk in the middle of a form ("你好", "谢谢", "你是机器人吗", "今天天气怎么样") is answered by the form's
 validation, which then asks the open question again, against the real sandbox (driven like
 Rasa drives the forms). The end-to-end conversations are in tests/e2e/test_side_questions.py."""
 
@@ -11,6 +11,7 @@ import pytest
 from actions.appointments.prepare import ActionPrepareAppointment
 from actions.complaints.filing import ActionPrepareComplaint
 from actions.forms import YOU_ARE_WELCOME
+from actions.guides.replies import OUT_OF_SCOPE_TEXT
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
 from tests.actions.test_appointment_dialogue import driver as booking_driver
 from tests.actions.test_appointment_dialogue import open_day, press
@@ -21,6 +22,7 @@ SMALL_TALK = [
     ("你好", "greet", "您好！我是示例市市民服务助手。"),
     ("谢谢", "thank", YOU_ARE_WELCOME),
     ("你是机器人吗", "bot_challenge", "utter_bot_challenge"),
+    ("今天天气怎么样", "out_of_scope", OUT_OF_SCOPE_TEXT),
 ]
 
 

@@ -1,7 +1,8 @@
 """A side question in the middle of any form is answered and the form goes on where it was
 (Rasa's unhappy path): the bill query waiting for an account number, the binding form, and the
 SMS verification waiting for its code. The booking and complaint forms have their guide and bill
-questions in their own suites; small talk ("你好", "谢谢", "你是机器人吗") is tried here in every form."""
+questions in their own suites; small talk ("你好", "谢谢", "你是机器人吗", "今天天气怎么样") is tried here
+in every form."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ SMALL_TALK = (
     ("你好", "您好"),
     ("谢谢", "不客气"),
     ("你是机器人吗", "智能助手"),
+    ("今天天气怎么样", "不在市民服务的范围"),
 )
 FORMS = (
     # how the form starts, its pending question, the answer it then takes, what that answer gets
