@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from tests.e2e.chat import WebCitizen, sms_code, sms_ids
-from tests.e2e.conversations import day_words, open_day
+from tests.e2e.conftest import StackGateway
+from tests.e2e.conversations import WANG_OPENID, day_words, open_day
+from tests.wechat.conftest import Account, simulator
 
 pytestmark = pytest.mark.e2e
 WANG_ID, WANG_PHONE = "371082195801050158", "13605310003"
@@ -102,3 +104,19 @@ def test_thanks_at_the_booking_confirmation_then_the_booking_is_made(citizen: We
     side = citizen.say_text("谢谢你")
     assert "不客气" in side and "请确认预约" in side and "预约成功" not in side, side
     assert "预约成功" in citizen.say_text("1")
+
+
+async def test_a_linked_wechat_retiree_greeting_in_the_middle_of_a_complaint_is_greeted_by_name(
+    stack_gateway: StackGateway, account: Account
+) -> None:
+    """WeChat: the city knows 王建国 by his openid, so the greeting in the middle of the form
+    names him, as the greeting rule does, and the complaint goes on."""
+    with stack_gateway() as url:
+        async with simulator(url, account) as wechat:
+            asked = await wechat.say(WANG_OPENID, "我要投诉")
+            greeted = await wechat.say(WANG_OPENID, "你好")
+            stopped = await wechat.say(WANG_OPENID, "算了")
+    assert asked.text and "发生了什么" in asked.text, asked.text
+    assert greeted.text and "王先生，您好" in greeted.text and "发生了什么" in greeted.text, greeted.text
+    assert "我可以帮您办这些事" not in greeted.text, greeted.text
+    assert stopped.text and "不投诉" in stopped.text, stopped.text
