@@ -24,7 +24,7 @@ from actions.forms import (
 )
 from departments.accounts import known_accounts
 from departments.base import DepartmentError
-from departments.bill_types import BILL_TYPE_TABLE, BILL_TYPES, names_list
+from departments.bill_types import BILL_TYPE_TABLE, BILL_TYPES, IDENTIFIER_ENTITIES, names_list
 from departments.bills import WrongAccount, fetch_record
 from departments.identity import is_personal
 
@@ -63,7 +63,6 @@ def _read_identifiers(tracker: Tracker) -> tuple[dict[str, str], list[tuple[str,
     entities = sorted(
         tracker.latest_message.get("entities", []), key=lambda item: int(item.get("start") or 0)
     )
-    identifier_kinds = {kind for row in BILL_TYPES.values() for kind in row.identifier_entities}
     waiting: list[str] = []
     claimed: dict[str, str] = {}
     unclaimed: list[tuple[str, str]] = []
@@ -80,7 +79,7 @@ def _read_identifiers(tracker: Tracker) -> tuple[dict[str, str], list[tuple[str,
                 claimed[value] = BILL_TYPES[value].normalise(earlier[1])
             else:
                 waiting.append(value)
-        elif entity in identifier_kinds:
+        elif entity in IDENTIFIER_ENTITIES:
             owner = next((bill_type for bill_type in waiting if _fits(bill_type, entity, value)), None)
             if owner is None:
                 unclaimed.append((entity, value))
