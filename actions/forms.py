@@ -42,9 +42,10 @@ def payload(intent: str, entities: dict[str, str]) -> str:
 
 
 def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
-    """Values of one entity in the citizen's latest message, in order, without repeats."""
+    """Values of one entity in the citizen's latest message, in the order written, without repeats."""
     values: list[str] = []
-    for item in tracker.latest_message.get("entities", []):
+    entities = tracker.latest_message.get("entities", [])
+    for item in sorted(entities, key=lambda item: int(item.get("start") or 0)):
         value = str(item.get("value", "")).strip()
         if item.get("entity") == entity and value and value not in values:
             values.append(value)

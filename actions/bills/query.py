@@ -141,12 +141,17 @@ class ActionQueryBill(Action):
         if is_personal(bill_type):
             return [*reset, *await personal_bill(dispatcher, tracker, bill_type, identifier)]
         main = (bill_type, identifier)
-        # Of two bills in one message, each is answered, in the order the citizen wrote them.
-        asked = [
-            pair
-            for pair in typed_bills(tracker)
-            if pair == main or (pair[0] != bill_type and not is_personal(pair[0]))
-        ]
+        # Of several bills in one message, each is answered, in the order the citizen wrote them,
+        # with the number typed for it or the one known for it.
+        typed = dict(typed_bills(tracker))
+        known = await known_accounts(tracker.sender_id)
+        asked: list[tuple[str, str]] = []
+        for one_type in latest_entity_values(tracker, "bill_type"):
+            other = typed.get(one_type) or known.get(one_type)
+            if one_type == bill_type:
+                asked.append(main)
+            elif one_type in BILL_TYPES and not is_personal(one_type) and other:
+                asked.append((one_type, other))
         if main not in asked:
             asked.insert(0, main)
         for one_type, account in asked:

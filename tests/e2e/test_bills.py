@@ -163,3 +163,12 @@ def test_of_two_bills_the_one_without_a_number_is_asked_for_after_the_other_is_a
     assert reply.index("86.40元") < reply.index("电费户号"), reply
     electricity = citizen.say_text("0531880002")
     assert "053***0002" in electricity and "310***2345" not in electricity, electricity
+
+
+def test_of_two_bills_the_one_without_a_number_typed_is_answered_from_the_remembered_account(
+    citizen: WebCitizen,
+) -> None:
+    assert "053***0002" in citizen.say_text("查电费0531880002")
+    reply = citizen.say_text("查一下水费和电费，水费户号3100012345")
+    assert "310***2345" in reply and "86.40元" in reply, reply
+    assert "053***0002" in reply and "电费户号（" not in reply, reply
