@@ -29,7 +29,7 @@ from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification
 from common.time_words import city_today, resolve_date
 from departments.appointments import Booking
-from departments.base import DepartmentError
+from departments.base import DepartmentError, DepartmentUnavailable
 from departments.registry import departments
 from knowledge_base.catalog import Catalog, load_catalog
 from knowledge_base.config import RetrieverConfig
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或拨打12345。"
 PENDING_SLOT = "appointment_cancel_pending"
 WHICH = "要取消哪一个？请回复数字："
+CANCEL_FAILED = "预约系统繁忙，这次没有取消成功，请稍后再试。"
+CANCEL_UNKNOWN = "预约系统没有及时回复，暂时不能确认是否已取消。请过几分钟说“我的预约”查看，也可拨打12345。"
 
 
 class ValidateAppointmentListForm(PhoneValidation):
@@ -239,10 +241,16 @@ class ActionCancelAppointment(Action):
             return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         try:
             cancelled = await departments().appointments.cancel(chosen.booking_no)
+        except DepartmentUnavailable as error:
+            logger.warning("cancel outcome unknown: %s", error)
+            cancelled = await _as_it_stands(chosen)
+            if cancelled is None or cancelled.status != "cancelled":
+                dispatcher.utter_message(text=CANCEL_UNKNOWN if cancelled is None else CANCEL_FAILED)
+                return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         except DepartmentError as error:
-            logger.warning("cancel failed: %s", error)
-            message = getattr(error, "message", "") or "预约系统繁忙，这次没有取消成功，请稍后再试"
-            dispatcher.utter_message(text=f"{message}。")
+            logger.warning("cancel refused: %s", error)
+            message = getattr(error, "message", "")
+            dispatcher.utter_message(text=f"{message}。" if message else CANCEL_FAILED)
             return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         dispatcher.utter_message(text=replies.cancelled_text(cancelled, city_today()))
         return [
@@ -250,6 +258,16 @@ class ActionCancelAppointment(Action):
             SlotSet(PENDING_SLOT, None),
             *resume_interrupted(dispatcher, tracker),
         ]
+
+
+async def _as_it_stands(booking: Booking) -> Booking | None:
+    """The booking as the department holds it after a cancellation whose answer never came (the
+    cancellation may have been carried out); None when the department cannot say now either."""
+    try:
+        return await departments().appointments.booking(booking.booking_no)
+    except DepartmentError as error:
+        logger.warning("booking %s unknown after a cancellation: %s", booking.booking_no, error)
+        return None
 
 
 @cache

@@ -358,6 +358,33 @@ async def test_a_new_booking_after_an_unknown_outcome_is_told_the_earlier_one_fi
     assert form.slots["appointment_confirmed"] is None and form.slots["appointment_resource"] is None
 
 
+async def test_a_cancellation_whose_answer_never_came_is_told_from_the_booking_as_it_stands(
+    sandbox_url: str,
+) -> None:
+    """The platform cancelled but its answer was lost (retries too): the booking as it stands
+    says cancelled, and so does the reply, never "没有取消成功"."""
+    form = driver("web:cancel-lost")
+    form.slots = {"appointment_name": "陈静", "appointment_phone": "13700045678"}
+    form.slots.update(
+        appointment_resource="H02-ZY",
+        appointment_date=open_day(after=open_day()).isoformat(),
+        appointment_time="14:00",
+        appointment_confirmed=True,
+    )
+    assert "预约成功" in texts(await form.run(ActionBookAppointment()))
+    made = form.slots["appointment_last_booking"]
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    assert "确认取消" in texts(await form.run(ActionCancelAppointment()))
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    form.message = {"text": "确认", "intent": {"name": "affirm"}, "entities": []}
+    reply = texts(await form.run(ActionCancelAppointment()))
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    stored = httpx.get(f"{sandbox_url}/appointments/v1/bookings/{made}").json()
+    assert stored["status"] == "cancelled"
+    assert reply.startswith("已取消"), reply
+    assert "没有取消成功" not in reply, reply
+
+
 async def test_a_day_offered_as_a_question_answers_the_date_question() -> None:
     """ "那后天呢" when asked which day, read by the NLU as a bill follow-up ("那上个月呢"): the day
     counts; "那水费呢" stays a question of its own."""

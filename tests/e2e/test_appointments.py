@@ -283,3 +283,23 @@ def test_a_booking_cut_off_by_the_action_server_dying_is_looked_up_before_anythi
     assert sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json() == []
     listed = citizen.say_text("我的预约")
     assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
+
+
+def test_a_cancellation_whose_answer_was_lost_is_told_from_the_departments_record(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The booking platform cancels but its answer never comes back: the citizen is told it is
+    cancelled, as the platform's record says, not that the cancellation failed."""
+    phone = "13955559999"
+    day = datetime.now(BEIJING).date() + timedelta(days=3)
+    day = day if day.isoweekday() != 7 else day + timedelta(days=1)
+    citizen.say(f"帮我约{day_words(day)}下午3点中医院针灸科，我叫上官云，电话{phone}")
+    booked = citizen.say_text("1")
+    assert "预约成功" in booked, booked
+    assert "确认取消" in citizen.say_text("取消预约")
+    sandbox.post("/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    reply = citizen.say_text("确认")
+    sandbox.delete("/_faults").raise_for_status()
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json()
+    assert [item["status"] for item in stored] == ["cancelled"], stored
+    assert "已取消" in reply and "没有取消成功" not in reply, reply
