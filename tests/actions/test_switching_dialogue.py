@@ -130,8 +130,14 @@ async def test_a_complaint_stopped_for_another_one_files_only_the_new_problem(
     events = await form.validator.run(dispatcher, form.tracker(), form.domain)
     assert texts(dispatcher.messages) == STOPPED["complaint_form"]
     assert followups(events) == ["complaint_form"]
-    form.active = False  # the followup starts the form again on the same message
     form._apply(events)
+    # Rasa runs the form again on the same message, the form still active: the stop is not read
+    # a second time (it was, ten times over), the new problem is.
+    again = CollectingDispatcher()
+    restarted = form.tracker([{"event": "active_loop", "name": "complaint_form"}])
+    events = await form.validator.run(again, restarted, form.domain)
+    assert STOPPED["complaint_form"] not in texts(again.messages) and followups(events) == []
+    form.active = False
     assert "哪里" in texts(await form.say(said, intent))
     assert form.slots["complaint_description"] == "楼下烧烤店油烟太大"
     await form.say("环翠区文化中路88号", "inform", entity("district", "环翠区"))
