@@ -112,6 +112,19 @@ def is_resuming(tracker: Tracker, form: str) -> bool:
     return False
 
 
+def started_this_turn(tracker: Tracker) -> bool:
+    """A form began or ended since the latest message: the form running now was started by this
+    very message (a stop with another request, "算了，我要投诉另一个事：…", ended the old run and
+    started this one), so the message is its first, not one to leave it for."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "active_loop":
+            return True
+    return False
+
+
 def end_form(tracker: Tracker) -> list[dict[str, Any]]:
     """Events with which a form's validation ends the form itself: the open question stays
     unanswered (a slot set, so Rasa does not take the turn for a failed extraction), and no slot

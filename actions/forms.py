@@ -12,17 +12,27 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form_stack import is_resuming
+from actions.form_stack import is_resuming, started_this_turn
+from actions.greet import greeting
+from actions.guides.replies import OUT_OF_SCOPE_TEXT
 from common.settings import load_settings
 from understanding.switching import request_after_stop
 
 STOP_HINT = "（不想办了请回复“算了”）"
-# Questions answered inside any form, after which the form asks its question again
-# (data/rules/*.yml, "... then back to the form").
-SIDE_QUESTION_INTENTS = frozenset({"ask_service_guide", "bot_challenge", "help"})
+SMALL_TALK_INTENTS = frozenset({"greet", "thank", "bot_challenge", "out_of_scope"})
+"""Said in passing while a form waits for an answer ("你好", "谢谢", "你是机器人吗", "今天天气怎么样"):
+the form's validation answers them itself, when it could read no answer from them, and the form
+asks its question again (`ValidationBase.run`). Their rules answer them outside forms; inside
+one, a rule's answer left the form's question unasked ("谢谢" even got "还有别的事吗"), and only
+some forms had a rule back to the form."""
+# Questions answered inside any form, after which the form asks its question again: small talk
+# by the validation, the others by their rules (data/rules/*.yml, "... then back to the form").
+SIDE_QUESTION_INTENTS = frozenset({"ask_service_guide", "help"}) | SMALL_TALK_INTENTS
+YOU_ARE_WELCOME = "不客气。"
 Button = dict[str, str]
 
 
@@ -32,9 +42,10 @@ def payload(intent: str, entities: dict[str, str]) -> str:
 
 
 def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
-    """Values of one entity in the citizen's latest message, in order, without repeats."""
+    """Values of one entity in the citizen's latest message, in the order written, without repeats."""
     values: list[str] = []
-    for item in tracker.latest_message.get("entities", []):
+    entities = tracker.latest_message.get("entities", [])
+    for item in sorted(entities, key=lambda item: int(item.get("start") or 0)):
         value = str(item.get("value", "")).strip()
         if item.get("entity") == entity and value and value not in values:
             values.append(value)
@@ -106,26 +117,57 @@ class ValidationBase(FormValidationAction, ABC):
         """Before the form reads the message as answers: a form taken up again after a side task
         reads nothing (the message was the side task's) and asks its open question; stopping
         words followed by another request end the form for that request, and a plain stop of
-        a side task goes back to the form below (actions.switching)."""
+        a side task goes back to the form below (actions.switching), unless this message just
+        started the form. After it: small talk the form could not read as an answer is
+        answered, and the open question asked again."""
         from actions.switching import leave_form  # it starts the topic actions, which import this
 
         form = self.form_name()
         if is_resuming(tracker, form):
             next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
             return [next_slot] if next_slot else []
-        if tracker.active_loop.get("name") == form:
-            left = await leave_form(
-                form, request_after_stop(latest_text(tracker)), dispatcher, tracker, domain
-            )
+        if tracker.active_loop.get("name") != form:
+            return await super().run(dispatcher, tracker, domain)
+        if not started_this_turn(tracker):
+            rest = request_after_stop(latest_text(tracker))
+            left = await leave_form(form, rest, dispatcher, tracker, domain)
             if left is not None:
                 return left
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        if requested and not _fills_a_slot(events) and await answer_small_talk(dispatcher, tracker):
+            # The open question stays empty but counts as handled, so the form asks it again.
+            return [*events, SlotSet(requested, None)]
+        return events
 
     @staticmethod
     def reject(dispatcher: CollectingDispatcher, slot: str, problem: str) -> dict[str, Any]:
         """Tells the citizen what was wrong and empties the slot, so the form asks again."""
         dispatcher.utter_message(text=f"{problem}{STOP_HINT}")
         return {slot: None}
+
+
+def _fills_a_slot(events: list[dict[str, Any]]) -> bool:
+    """The validation read the message as an answer (or said what was wrong with it)."""
+    return any(event.get("event") == "slot" and event.get("name") != "requested_slot" for event in events)
+
+
+async def answer_small_talk(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answers a greeting, thanks, "are you a robot" or an off-topic remark said in the middle of
+    a form, in the words of their rules but without the menu or "还有别的事吗": the form's
+    question follows. False when the message was none of these."""
+    intent = intent_of(tracker)
+    if intent not in SMALL_TALK_INTENTS:
+        return False
+    if intent == "greet":
+        dispatcher.utter_message(text=await greeting(tracker.sender_id))
+    elif intent == "thank":
+        dispatcher.utter_message(text=YOU_ARE_WELCOME)
+    elif intent == "out_of_scope":
+        dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
+    else:
+        dispatcher.utter_message(response="utter_bot_challenge")
+    return True
 
 
 def is_side_question(tracker: Tracker) -> bool:

@@ -22,6 +22,19 @@ def polite_address(name: str, id_number: str) -> str:
     return name[0] + "先生/女士"
 
 
+async def greeting(sender_id: str) -> str:
+    """The greeting, by name when the channel user is linked to a citizen; said by the greeting
+    rule and, in the middle of a form, before the form's question (actions.forms)."""
+    try:
+        citizen = await departments().population.find_by_channel_user(sender_id)
+    except DepartmentError as error:
+        logger.warning("greeting without a name: %s", error)
+        citizen = None
+    if citizen is None:
+        return f"您好！{ASSISTANT}"
+    return f"{polite_address(citizen.name, citizen.id_number)}，您好！{ASSISTANT}"
+
+
 class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
@@ -29,15 +42,5 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        try:
-            citizen = await departments().population.find_by_channel_user(tracker.sender_id)
-        except DepartmentError as error:
-            logger.warning("greeting without a name: %s", error)
-            citizen = None
-        if citizen is None:
-            dispatcher.utter_message(text=f"您好！{ASSISTANT}")
-        else:
-            dispatcher.utter_message(
-                text=f"{polite_address(citizen.name, citizen.id_number)}，您好！{ASSISTANT}"
-            )
+        dispatcher.utter_message(text=await greeting(tracker.sender_id))
         return []

@@ -21,6 +21,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.form_stack import STOPPED, end_form, interrupted_forms, resume_interrupted
 from actions.forms import intent_of
+from common.settings import load_settings
+from understanding.complaints import another_matter
 
 logger = logging.getLogger(__name__)
 Events = list[dict[str, Any]]
@@ -121,6 +123,16 @@ TAGGED_TASKS = (
 )
 
 
+ANEW = {"complaint_form": "file_complaint"}
+"""Forms that start over when the words after the stop are another one of their own."""
+
+
+def starts_anew(form: str, rest: str) -> bool:
+    """ "算了，不说这个了，我要投诉另一个事：楼下烧烤油烟": the complaint being filed is dropped and the
+    other matter is filed in its place, from its own words (understanding.complaints)."""
+    return form in ANEW and another_matter(rest, load_settings().forms.text_min_chars) is not None
+
+
 def tagged_task(tracker: Tracker, rest: str) -> str | None:
     """The task of the request after the stop when the NLU gave the whole message to the stop
     ("算了不挂了，护照怎么办" read as deny) or to the form ("不绑了，我问问港澳通行证怎么办" read as
@@ -149,9 +161,10 @@ async def leave_form(
     intent = intent_of(tracker)
     if form not in STOPPED:
         return None
+    anew = rest is not None and starts_anew(form, rest)
     if rest is not None and (intent in STOP_INTENTS[form] or intent in OWN_INTENTS[form]):
-        intent = tagged_task(tracker, rest) or intent
-    if rest is not None and intent not in OWN_INTENTS[form] and intent not in STOP_INTENTS[form]:
+        intent = ANEW[form] if anew else tagged_task(tracker, rest) or intent
+    if rest is not None and (anew or (intent not in OWN_INTENTS[form] and intent not in STOP_INTENTS[form])):
         start = task_starts().get(intent)
         if start is None:
             return None

@@ -190,6 +190,11 @@ class AppointmentClient(DepartmentClient):
             params["status"] = "booked"
         return [_booking(item) for item in await self._get("/appointments/v1/bookings", params=params)]
 
+    async def booking(self, booking_no: str) -> Booking:
+        """One booking as the department holds it now (RecordNotFound when there is none): what
+        a cancellation whose answer was lost did."""
+        return _booking(await self._get(f"/appointments/v1/bookings/{booking_no}"))
+
     async def made_by(self, idempotency_key: str) -> Booking | None:
         """The booking a write with this key stored, None if the department stored none: what
         to tell the citizen after the write's answer was lost (the key is a hash, no personal data)."""

@@ -78,7 +78,10 @@ _RELATIONS = frozenset(
 )
 _BARE_NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,4}$")
 _NOT_NAMES = frozenset(
-    ("好的", "可以", "是的", "确认", "不用", "没有", "不知道", "算了", "谢谢", "你好", "上午", "下午", "帮助")
+    (
+        *("好的", "可以", "是的", "确认", "不用", "没有", "不知道", "算了", "上午", "下午", "帮助"),
+        *("谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "你好", "您好", "你好啊", "您好啊"),
+    )
 )
 NOT_NAME_INTENTS = frozenset({"deny", "bot_challenge", "help", "human_handoff", "ask_service_guide"})
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from understanding.switching import request_after_stop
+
 TRIGGER_WORDS = (
     "我要匿名投诉",
     "我要投诉",
@@ -52,6 +54,31 @@ def description_of(text: str, min_chars: int) -> str | None:
     for word in TRIGGER_WORDS:
         rest = rest.replace(word, "")
     return text.strip() if len(rest) >= min_chars else None
+
+
+# "我要投诉另一个事：", "再反映个别的问题，": words that announce another matter, then the matter.
+_ANOTHER_MATTER = re.compile(
+    r"^(?:我|要|想|再|还|那|就|帮我|麻烦)*(?:投诉|反映|举报|说|讲)?(?:一下)?(?:一个|个)?"
+    r"(?:另一个|另外一个|另一件|另外一件|另外|另一|别的|其他|其它|新的)(?:个|件)?"
+    r"(?:事情|事儿|事|问题|情况)?[：:，,。.！!、\s]*"
+)
+
+
+def another_matter(text: str, min_chars: int) -> str | None:
+    """The new problem after words announcing another matter ("我要投诉另一个事：楼下烧烤油烟" is
+    楼下烧烤油烟); None when the text announces none, or names no problem after it."""
+    found = _ANOTHER_MATTER.match(text.strip())
+    if not found or not re.search("另|别的|其他|其它|新的", found.group(0)):
+        return None
+    rest = text.strip()[found.end() :].strip()
+    return rest if description_of(rest, min_chars) else None
+
+
+def complaint_words(text: str, min_chars: int) -> str:
+    """What a message that starts a complaint says of the problem: not the stopping words before
+    it ("算了，不说这个了，…") nor the words announcing another matter ("我要投诉另一个事：")."""
+    words = request_after_stop(text) or text
+    return another_matter(words, min_chars) or words
 
 
 def location_of(text: str, districts: list[str]) -> str | None:

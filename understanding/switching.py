@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 
 # What citizens say to stop the thing in progress: 算了 / 罢了 / 不用了, or 不 + a verb of one of the
-# forms + 了 (不挂了, 不约了, 先不投诉了, 不想办了, 别约了, 不弄了). The 了 is needed: "不交水费会怎样"
-# stops nothing.
+# forms + 了 (不挂了, 不约了, 先不投诉了, 不想办了, 别约了, 不弄了), the matter named or not (不说这个了,
+# 这个先不办了). The 了 is needed: "不交水费会怎样" stops nothing.
 _VERBS = "挂号|挂|预约|约|办理|办|弄|搞|投诉|反映|举报|绑定|绑|查询|查|交|缴|验证|认证|取消|填|登记|要|用|说"
+_THIS = "这个|这件事|这事|那个|那件事|那事"
 _STOP = re.compile(
-    rf"(?:算了吧?|罢了|不用了|不必了|不需要了|先这样吧?|(?:先|暂时|今天|现在)?(?:不想|不|别|甭)(?:再)?(?:{_VERBS})(?:了|啦)吧?)"
+    rf"(?:算了吧?|罢了|不用了|不必了|不需要了|先这样吧?"
+    rf"|(?:先|暂时|今天|现在)?(?:不想|不|别|甭)(?:再)?(?:{_VERBS})(?:{_THIS})?(?:了|啦)吧?"
+    rf"|(?:{_THIS})(?:先|就)?(?:不|别)(?:{_VERBS})了吧?)"
 )
 _SEPARATORS = "，,。.！!、；;～~ "
 # Words between the stop and the request that ask nothing yet: "不约了，我问下…", "算了，那个…".

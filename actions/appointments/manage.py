@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointments import replies
+from actions.appointments.booking import settle_booking
 from actions.appointments.citizen import active_bookings, typed_subject
 from actions.appointments.form import PhoneValidation
 from actions.appointments.services import (
@@ -28,7 +29,7 @@ from actions.forms import latest_entity_values, latest_text
 from actions.identity import begin_verification
 from common.time_words import city_today, resolve_date
 from departments.appointments import Booking
-from departments.base import DepartmentError
+from departments.base import DepartmentError, DepartmentUnavailable
 from departments.registry import departments
 from knowledge_base.catalog import Catalog, load_catalog
 from knowledge_base.config import RetrieverConfig
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 BUSY = "预约系统繁忙，暂时查不到您的预约。请稍后再试，或拨打12345。"
 PENDING_SLOT = "appointment_cancel_pending"
 WHICH = "要取消哪一个？请回复数字："
+CANCEL_FAILED = "预约系统繁忙，这次没有取消成功，请稍后再试。"
+CANCEL_UNKNOWN = "预约系统没有及时回复，暂时不能确认是否已取消。请过几分钟说“我的预约”查看，也可拨打12345。"
 
 
 class ValidateAppointmentListForm(PhoneValidation):
@@ -68,19 +71,23 @@ class ValidateAppointmentCancelForm(ValidateAppointmentListForm):
 async def visible_bookings(
     dispatcher: CollectingDispatcher, tracker: Tracker, kind: str
 ) -> tuple[list[Booking] | None, list[dict[str, Any]]]:
-    """The bookings this user may see, or (None, events of the verification step / busy)."""
+    """The bookings this user may see, or (None, events of the verification step / busy), with
+    the events of a booking whose outcome was unknown, looked up first (settle_booking): a
+    booking the department stored under its key is among this conversation's own."""
+    settled = await settle_booking(dispatcher, tracker)
+    tracker.add_slots(settled)
     try:
         bookings = await active_bookings(tracker)
     except DepartmentError as error:
         logger.warning("bookings unavailable: %s", error)
         dispatcher.utter_message(text=BUSY)
-        return None, []
+        return None, settled
     if bookings is None:
         events = await begin_verification(
             dispatcher, tracker, {"kind": kind}, "查看和取消预约", typed_subject(tracker)
         )
-        return None, events
-    return bookings, []
+        return None, [*settled, *events]
+    return bookings, settled
 
 
 async def list_bookings(dispatcher: CollectingDispatcher, bookings: list[Booking]) -> None:
@@ -204,7 +211,6 @@ class ActionCancelAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        today = city_today()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot(PENDING_SLOT)
         if intent in ("affirm", "deny") and not pending:
@@ -218,6 +224,15 @@ class ActionCancelAppointment(Action):
         bookings, events = await visible_bookings(dispatcher, tracker, "cancel_appointment")
         if bookings is None:
             return [SlotSet(PENDING_SLOT, None), *events]
+        return [*events, *await self._cancel_one(dispatcher, tracker, bookings)]
+
+    @staticmethod
+    async def _cancel_one(
+        dispatcher: CollectingDispatcher, tracker: Tracker, bookings: list[Booking]
+    ) -> list[dict[str, Any]]:
+        """Asks which booking and confirms it; cancels the one confirmed."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = tracker.get_slot(PENDING_SLOT)
         if intent != "affirm":
             return await offer_cancel(dispatcher, tracker, bookings)
         chosen = next((booking for booking in bookings if booking.booking_no == pending), None)
@@ -226,17 +241,33 @@ class ActionCancelAppointment(Action):
             return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         try:
             cancelled = await departments().appointments.cancel(chosen.booking_no)
+        except DepartmentUnavailable as error:
+            logger.warning("cancel outcome unknown: %s", error)
+            cancelled = await _as_it_stands(chosen)
+            if cancelled is None or cancelled.status != "cancelled":
+                dispatcher.utter_message(text=CANCEL_UNKNOWN if cancelled is None else CANCEL_FAILED)
+                return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
         except DepartmentError as error:
-            logger.warning("cancel failed: %s", error)
-            message = getattr(error, "message", "") or "预约系统繁忙，这次没有取消成功，请稍后再试"
-            dispatcher.utter_message(text=f"{message}。")
+            logger.warning("cancel refused: %s", error)
+            message = getattr(error, "message", "")
+            dispatcher.utter_message(text=f"{message}。" if message else CANCEL_FAILED)
             return [SlotSet(PENDING_SLOT, None), *resume_interrupted(dispatcher, tracker)]
-        dispatcher.utter_message(text=replies.cancelled_text(cancelled, today))
+        dispatcher.utter_message(text=replies.cancelled_text(cancelled, city_today()))
         return [
             SlotSet("appointment_last_booking", None),
             SlotSet(PENDING_SLOT, None),
             *resume_interrupted(dispatcher, tracker),
         ]
+
+
+async def _as_it_stands(booking: Booking) -> Booking | None:
+    """The booking as the department holds it after a cancellation whose answer never came (the
+    cancellation may have been carried out); None when the department cannot say now either."""
+    try:
+        return await departments().appointments.booking(booking.booking_no)
+    except DepartmentError as error:
+        logger.warning("booking %s unknown after a cancellation: %s", booking.booking_no, error)
+        return None
 
 
 @cache

@@ -56,9 +56,14 @@ class ActionPrepareAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        from actions.appointments.booking import settle_booking  # it imports this module's slots
+
+        # A booking whose outcome was never told is told first, so a retried booking is not
+        # booked twice unknowingly; its answers then give way to the new booking's.
+        settled = await settle_booking(dispatcher, tracker)
         if continues_booking(tracker):
-            return []
-        events = [SlotSet(slot, None) for slot in FORM_SLOTS]
+            return settled
+        events = [*settled, *(SlotSet(slot, None) for slot in FORM_SLOTS)]
         citizen = await linked_citizen(tracker.sender_id)
         if citizen is not None:
             events += [

@@ -36,8 +36,8 @@ UNSURE_INTENTS = ("nlu_fallback", "out_of_scope")
 
 def misread_payment(tracker: Tracker) -> bool:
     """A request to pay the NLU could not tell from a bill question ("帮我把燃气费交了 GZ20080077":
-    pay_bill and query_bill within the fallback's ambiguity margin) is a payment when its words
-    say pay, outside any form."""
+    pay_bill and query_bill within the fallback's ambiguity margin, or pay_bill second to it) is
+    a payment when its words say pay, outside any form."""
     if tracker.active_loop.get("name"):
         return False
     ranking = [

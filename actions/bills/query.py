@@ -10,9 +10,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.bills.form import bill_type_buttons, typed_bills
+from actions.bills.form import bill_type_buttons, split_bills, typed_bills
 from actions.form_stack import resumes_after
-from actions.forms import latest_entity_values, latest_text
+from actions.forms import intent_of, latest_entity_values, latest_text
 from actions.identity import begin_verification, refuse_other_person, verified_records
 from common.identity import id_number_problem
 from common.time_words import city_today, resolve_month
@@ -45,7 +45,9 @@ def inferred_bill_type(tracker: Tracker) -> str | None:
 
 class ActionPrepareBillQuery(Action):
     """Sets the form's starting point from this message alone: a bill type named now, or the
-    previous one for a follow-up ("那上个月呢", a retyped number), or none for an overview."""
+    previous one for a follow-up ("那上个月呢", a retyped number), or none for an overview. Of
+    several bills named, those with their numbers are answered now when another lacks its
+    number, and the form asks for that one (`split_bills`)."""
 
     def name(self) -> str:
         return "action_prepare_bill_query"
@@ -53,16 +55,24 @@ class ActionPrepareBillQuery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        from actions.bills.payment import ActionPayBill, misread_payment  # it imports this module
+
+        typed = any(latest_entity_values(tracker, entity) for entity in IDENTIFIER_ENTITIES)
+        if intent_of(tracker) == "query_bill" and typed and misread_payment(tracker):
+            # "帮我把燃气费交了 GZ20080077" read as a bill question, pay_bill second: the words
+            # say pay, and the number is there, so what is owed is answered in this turn.
+            return [*await ActionPayBill().run(dispatcher, tracker, domain), FollowupAction("action_listen")]
         period = resolve_month(latest_text(tracker), city_today())
         named = latest_entity_values(tracker, "bill_type")
         bill_type = named[-1] if named else inferred_bill_type(tracker)
-        is_follow_up = period is not None or any(
-            latest_entity_values(tracker, entity) for entity in IDENTIFIER_ENTITIES
-        )
+        is_follow_up = period is not None or typed
         if bill_type is None and is_follow_up:
             bill_type = tracker.get_slot("bill_type")
+        answered, missing = await split_bills(tracker)
+        for one_type, identifier in answered:
+            await ActionQueryBill.answer(dispatcher, tracker, one_type, identifier, period)
         return [
-            SlotSet("bill_type", bill_type),
+            SlotSet("bill_type", missing or bill_type),
             SlotSet("bill_account", None),
             SlotSet("bill_period", period),
         ]
@@ -131,23 +141,33 @@ class ActionQueryBill(Action):
         if is_personal(bill_type):
             return [*reset, *await personal_bill(dispatcher, tracker, bill_type, identifier)]
         main = (bill_type, identifier)
-        # Of two bills in one message, each is answered, in the order the citizen wrote them.
-        asked = [
-            pair
-            for pair in typed_bills(tracker)
-            if pair == main or (pair[0] != bill_type and not is_personal(pair[0]))
-        ]
+        # Of several bills in one message, each is answered, in the order the citizen wrote them,
+        # with the number typed for it or the one known for it.
+        typed = dict(typed_bills(tracker))
+        known = await known_accounts(tracker.sender_id)
+        asked: list[tuple[str, str]] = []
+        for one_type in latest_entity_values(tracker, "bill_type"):
+            other = typed.get(one_type) or known.get(one_type)
+            if one_type == bill_type:
+                asked.append(main)
+            elif one_type in BILL_TYPES and not is_personal(one_type) and other:
+                asked.append((one_type, other))
         if main not in asked:
             asked.insert(0, main)
         for one_type, account in asked:
-            await self._answer(dispatcher, tracker, one_type, account)
+            await self.answer(dispatcher, tracker, one_type, account, tracker.get_slot("bill_period"))
         return reset
 
     @staticmethod
-    async def _answer(
-        dispatcher: CollectingDispatcher, tracker: Tracker, bill_type: str, identifier: str
+    async def answer(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        bill_type: str,
+        identifier: str,
+        period: str | None,
     ) -> None:
-        period = tracker.get_slot("bill_period")
+        """One bill from the department's record; an account typed for the first time is
+        remembered for this channel user."""
         try:
             answer = await bill_answer(bill_type, identifier, period, city_today())
         except WrongAccount as wrong:

@@ -22,12 +22,21 @@ from actions.bills.query import busy_message
 from actions.complaints import replies
 from actions.forms import STOP_HINT, ValidationBase, intent_of, latest_entity_values, latest_text
 from common.identity import is_valid_phone
+from common.settings import load_settings
 from departments.base import DepartmentError
 from departments.complaints import ComplaintCategory
 from departments.registry import departments
 from understanding.appointments import corrected_part, typed_phone
 from understanding.complaint_categories import rank_categories
-from understanding.complaints import description_of, location_of, place_in_answer, wants_anonymity
+from understanding.complaints import (
+    another_matter,
+    complaint_words,
+    description_of,
+    location_of,
+    place_in_answer,
+    wants_anonymity,
+)
+from understanding.switching import request_after_stop
 
 logger = logging.getLogger(__name__)
 PLACE_CHARACTER = re.compile(r"[\u4e00-\u9fa5]")
@@ -43,9 +52,13 @@ FORM_SLOTS = (
 
 def interrupts(tracker: Tracker, slot: str) -> bool:
     """The latest message answers no question of the form: another intent, unless it is a new
-    complaint or an answer to `slot`'s question the NLU declined as off-topic ("菜市场门口天天
-    堵车" when asked what happened; a question of its own, "今天天气怎么样", still interrupts)."""
+    complaint (also when read as the stop before it: "算了，我要投诉另一个事：…") or an answer to
+    `slot`'s question the NLU declined as off-topic ("菜市场门口天天堵车" when asked what happened; a
+    question of its own, "今天天气怎么样", still interrupts)."""
     if not is_interruption(tracker) or intent_of(tracker) == "file_complaint":
+        return False
+    words = request_after_stop(latest_text(tracker))
+    if words is not None and another_matter(words, load_settings().forms.text_min_chars):
         return False
     if tracker.get_slot("requested_slot") == slot and intent_of(tracker) == "out_of_scope":
         text = latest_text(tracker)
@@ -74,7 +87,10 @@ class ValidateComplaintForm(ValidationBase):
         if tracker.get_slot("requested_slot") == "complaint_description":
             return changed(tracker, "complaint_description", text or None)
         if tracker.get_slot("complaint_description") is None and not text.startswith("/"):
-            return changed(tracker, "complaint_description", description_of(text, self.limits.text_min_chars))
+            words = complaint_words(text, self.limits.text_min_chars)
+            return changed(
+                tracker, "complaint_description", description_of(words, self.limits.text_min_chars)
+            )
         return {}
 
     async def validate_complaint_description(

@@ -18,7 +18,13 @@ from actions.appointments.asking import (
     ActionAskAppointmentService,
     ActionAskAppointmentTime,
 )
-from actions.appointments.booking import ActionBookAppointment
+from actions.appointments.booking import (
+    LOOKED_UP,
+    NOT_MADE,
+    UNKNOWN_OUTCOME,
+    ActionBookAppointment,
+    booking_key,
+)
 from actions.appointments.form import ValidateAppointmentForm
 from actions.appointments.manage import ActionCancelAppointment, ActionListAppointments
 from actions.appointments.prepare import ActionPrepareAppointment
@@ -304,6 +310,79 @@ async def test_a_booking_whose_answer_was_lost_is_reported_from_the_departments_
     stored = httpx.get(f"{sandbox_url}/appointments/v1/bookings", params={"phone": phone}).json()
     [made] = [item["booking_no"] for item in stored if item["booking_no"] != lookalike]
     assert "预约成功" in booked and made in booked and lookalike not in booked, booked
+
+
+@pytest.mark.parametrize("stored", [True, False])
+async def test_a_booking_of_unknown_outcome_is_looked_up_by_its_key_before_the_bookings_are_shown(
+    sandbox_url: str, stored: bool
+) -> None:
+    """The booking platform fails the write and the look-up: the citizen is told the outcome is
+    unknown, nothing more. Asked for the bookings later, the assistant first asks the platform
+    what the write did (stored meanwhile, as when the action server died after sending it, or
+    not) and says exactly that."""
+    phone = "13912397777" if stored else "13912396666"
+    day = open_day(after=open_day(after=open_day()))
+    form = await confirmed_form(
+        f"web:unknown-{stored}", f"约{day.month}月{day.day}号上午9点中医院针灸科，叫邱红，电话{phone}"
+    )
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "error"}).raise_for_status()
+    unknown = texts(await form.run(ActionBookAppointment()))
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert unknown == UNKNOWN_OUTCOME and form.slots["appointment_confirmed"] is True, unknown
+    if stored:  # the write had reached the platform after all
+        made = await ActionBookAppointment._submit(form.tracker(), booking_key(form.tracker()))
+    form.message = {"text": "我的预约", "intent": {"name": "list_appointments"}, "entities": []}
+    listed = texts(await form.run(ActionListAppointments()))
+    records = httpx.get(f"{sandbox_url}/appointments/v1/bookings", params={"phone": phone}).json()
+    assert form.slots["appointment_confirmed"] is None
+    if stored:
+        assert [item["booking_no"] for item in records] == [made.booking_no]
+        assert listed.startswith(LOOKED_UP) and listed.count(made.booking_no) == 2, listed
+    else:
+        assert records == [] and listed.startswith(NOT_MADE) and "预约成功" not in listed, listed
+
+
+async def test_a_new_booking_after_an_unknown_outcome_is_told_the_earlier_one_first(sandbox_url: str) -> None:
+    phone = "13912395555"
+    day = open_day(after=open_day(after=open_day()))
+    form = await confirmed_form(
+        "web:unknown-then-new", f"约{day.month}月{day.day}号上午10点中医院针灸科，叫邱红，电话{phone}"
+    )
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "error"}).raise_for_status()
+    await form.run(ActionBookAppointment())
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    made = await ActionBookAppointment._submit(form.tracker(), booking_key(form.tracker()))
+    form.message = {"text": "我要挂号", "intent": {"name": "book_appointment"}, "entities": []}
+    told = texts(await form.run(ActionPrepareAppointment()))
+    assert told.startswith(LOOKED_UP) and made.booking_no in told, told
+    assert form.slots["appointment_confirmed"] is None and form.slots["appointment_resource"] is None
+
+
+async def test_a_cancellation_whose_answer_never_came_is_told_from_the_booking_as_it_stands(
+    sandbox_url: str,
+) -> None:
+    """The platform cancelled but its answer was lost (retries too): the booking as it stands
+    says cancelled, and so does the reply, never "没有取消成功"."""
+    form = driver("web:cancel-lost")
+    form.slots = {"appointment_name": "陈静", "appointment_phone": "13700045678"}
+    form.slots.update(
+        appointment_resource="H02-ZY",
+        appointment_date=open_day(after=open_day()).isoformat(),
+        appointment_time="14:00",
+        appointment_confirmed=True,
+    )
+    assert "预约成功" in texts(await form.run(ActionBookAppointment()))
+    made = form.slots["appointment_last_booking"]
+    form.message = {"text": "取消预约", "intent": {"name": "cancel_appointment"}, "entities": []}
+    assert "确认取消" in texts(await form.run(ActionCancelAppointment()))
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    form.message = {"text": "确认", "intent": {"name": "affirm"}, "entities": []}
+    reply = texts(await form.run(ActionCancelAppointment()))
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    stored = httpx.get(f"{sandbox_url}/appointments/v1/bookings/{made}").json()
+    assert stored["status"] == "cancelled"
+    assert reply.startswith("已取消"), reply
+    assert "没有取消成功" not in reply, reply
 
 
 async def test_a_day_offered_as_a_question_answers_the_date_question() -> None:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bills.form import typed_identifier
 from actions.bills.payment import misread_payment
-from actions.bills.query import ActionQueryBill, misread_bill_query
+from actions.bills.query import ActionPrepareBillQuery, ActionQueryBill, misread_bill_query
 
 
 def tracker(text: str, *entities: tuple[str, str]) -> Tracker:
@@ -32,6 +32,75 @@ def test_each_number_goes_with_the_bill_named_before_it() -> None:
     message = tracker(text, ("account_number", "GZ20080077"), ("account_number", "0531880001"))
     assert typed_identifier(message, "electricity") == "0531880001"
     assert typed_identifier(message, "gas") == "GZ20080077"
+
+
+def tagged(text: str, *entities: tuple[str, str]) -> Tracker:
+    """The message with its entities where the words stand (each word's next occurrence)."""
+    found: list[dict[str, Any]] = []
+    position: dict[str, int] = {}
+    for name, value in entities:
+        word, _, canonical = value.partition("=")
+        start = text.index(word, position.get(word, 0))
+        position[word] = start + len(word)
+        found.append({"entity": name, "value": canonical or word, "start": start, "end": start + len(word)})
+    return Tracker("web:bills", {}, {"text": text, "entities": found}, [], False, None, {}, "action_listen")
+
+
+WATER, ELECTRICITY = ("bill_type", "水费=water"), ("bill_type", "电费=electricity")
+
+
+def test_a_bill_named_twice_takes_only_the_number_said_after_its_own_name() -> None:
+    text = "查一下水费和电费，水费户号3100012345"
+    message = tagged(text, WATER, ELECTRICITY, WATER, ("account_number", "3100012345"))
+    assert typed_identifier(message, "water") == "3100012345"
+    assert typed_identifier(message, "electricity") is None
+
+
+def test_two_bills_named_then_their_numbers_in_the_same_order() -> None:
+    text = "查一下水费和电费，水费户号3100012345，电费户号0531880002"
+    both = tagged(
+        text,
+        WATER,
+        ELECTRICITY,
+        WATER,
+        ("account_number", "3100012345"),
+        ELECTRICITY,
+        ("account_number", "0531880002"),
+    )
+    assert typed_identifier(both, "water") == "3100012345"
+    assert typed_identifier(both, "electricity") == "0531880002"
+    text = "水费和电费的户号分别是3100012345和0531880002"
+    listed = tagged(
+        text, WATER, ELECTRICITY, ("account_number", "3100012345"), ("account_number", "0531880002")
+    )
+    assert typed_identifier(listed, "water") == "3100012345"
+    assert typed_identifier(listed, "electricity") == "0531880002"
+
+
+def test_a_gas_number_goes_to_the_gas_bill_wherever_it_was_named() -> None:
+    text = "水费和燃气费，GZ20080077"
+    message = tagged(text, WATER, ("bill_type", "燃气费=gas"), ("account_number", "GZ20080077"))
+    assert typed_identifier(message, "gas") == "GZ20080077"
+    assert typed_identifier(message, "water") is None
+
+
+def test_a_malformed_number_is_still_read_for_the_bill_named() -> None:
+    assert typed_identifier(tagged("水费 12345", WATER, ("account_number", "12345")), "water") == "12345"
+
+
+@pytest.mark.usefixtures("departments_on_sandbox")
+async def test_of_two_bills_the_one_with_its_number_is_answered_and_the_other_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    text = "查一下水费和电费，水费户号3100012345"
+    message = tagged(text, WATER, ELECTRICITY, WATER, ("account_number", "3100012345"))
+    message.latest_message["intent"] = {"name": "query_bill"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionPrepareBillQuery().run(dispatcher, message, {})
+    answers = [item["text"] for item in dispatcher.messages]
+    assert len(answers) == 1 and "310***2345" in answers[0] and "86.40元" in answers[0], answers
+    assert {"event": "slot", "timestamp": None, "name": "bill_type", "value": "electricity"} in events
 
 
 def test_a_single_number_is_read_wherever_it_stands() -> None:

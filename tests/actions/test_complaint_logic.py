@@ -12,6 +12,7 @@ from departments.base import idempotency_key
 from departments.complaints import ComplaintCategory, Ticket, TicketEvent
 from understanding.complaint_categories import rank_categories
 from understanding.complaints import (
+    complaint_words,
     description_of,
     location_of,
     rating_of,
@@ -100,6 +101,21 @@ def test_description_only_when_there_is_more_than_the_wish_to_complain(
     text: str, expected: str | None
 ) -> None:
     assert description_of(text, min_chars=4) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("算了，不说这个了，我要投诉另一个事：楼下烧烤油烟", "楼下烧烤油烟"),
+        ("不约了，我要投诉另外一件事，小区电梯老是坏", "小区电梯老是坏"),
+        ("再反映个别的问题：幸福路井盖丢了", "幸福路井盖丢了"),
+        ("不约了，我要投诉楼下烧烤油烟", "我要投诉楼下烧烤油烟"),
+        ("我要投诉，公司拖欠工资", "我要投诉，公司拖欠工资"),
+        ("还有别的事吗", "还有别的事吗"),
+    ],
+)
+def test_the_problem_without_the_stop_or_the_announcement_of_another_matter(text: str, problem: str) -> None:
+    assert complaint_words(text, min_chars=4) == problem
 
 
 def test_location_from_district_and_road() -> None:

@@ -3,15 +3,18 @@ the citizen's bookings, against the real sandbox (driven like Rasa drives the fo
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointments.booking import ActionBookAppointment
 from actions.appointments.manage import ActionCancelAppointment
 from actions.appointments.prepare import ActionPrepareAppointment
+from actions.complaints.filing import ActionFileComplaint, ActionPrepareComplaint
 from actions.form_stack import STOPPED
 from tests.actions.form_driver import entity, payloads, texts
 from tests.actions.test_appointment_dialogue import driver, open_day
+from tests.actions.test_complaint_dialogue import driver as complaint_driver
 
 pytestmark = pytest.mark.usefixtures("departments_on_sandbox")
 
@@ -110,3 +113,36 @@ async def test_a_bill_named_after_the_stop_counts_when_the_nlu_read_the_whole_me
     form.message = {"text": said, "intent": {"name": "deny"}, "entities": [water]}
     events = await form.validator.run(CollectingDispatcher(), form.tracker(), form.domain)
     assert followups(events) == ["bill_form"]
+
+
+@pytest.mark.parametrize("intent", ["file_complaint", "deny"])
+async def test_a_complaint_stopped_for_another_one_files_only_the_new_problem(
+    sandbox_url: str, intent: str
+) -> None:
+    """ "算了，不说这个了，我要投诉另一个事：…" while the first complaint waits for its place: the first
+    is dropped and the ticket filed is the new problem alone, in its own words."""
+    form = complaint_driver(f"web:complaint-anew-{intent}")
+    await form.run(ActionPrepareComplaint())
+    assert "哪里" in texts(await form.say("小区门口的路灯坏了一个多月", "file_complaint"))
+    said = "算了，不说这个了，我要投诉另一个事：楼下烧烤店油烟太大"
+    form.message = {"text": said, "intent": {"name": intent}, "entities": []}
+    dispatcher = CollectingDispatcher()
+    events = await form.validator.run(dispatcher, form.tracker(), form.domain)
+    assert texts(dispatcher.messages) == STOPPED["complaint_form"]
+    assert followups(events) == ["complaint_form"]
+    form._apply(events)
+    # Rasa runs the form again on the same message, the form still active: the stop is not read
+    # a second time (it was, ten times over), the new problem is.
+    again = CollectingDispatcher()
+    restarted = form.tracker([{"event": "active_loop", "name": "complaint_form"}])
+    events = await form.validator.run(again, restarted, form.domain)
+    assert STOPPED["complaint_form"] not in texts(again.messages) and followups(events) == []
+    form.active = False
+    assert "哪里" in texts(await form.say(said, intent))
+    assert form.slots["complaint_description"] == "楼下烧烤店油烟太大"
+    await form.say("环翠区文化中路88号", "inform", entity("district", "环翠区"))
+    await form.say("匿名", "inform")
+    await form.say("1", "affirm")
+    filed = texts(await form.run(ActionFileComplaint()))
+    ticket = httpx.get(f"{sandbox_url}/complaints/v1/tickets/{form.slots['complaint_ticket']}").json()
+    assert ticket["description"] == "楼下烧烤店油烟太大" and "路灯" not in filed, ticket

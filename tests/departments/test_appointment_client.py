@@ -138,3 +138,17 @@ async def test_a_booking_whose_answer_was_lost_is_found_by_its_key(sandbox_url: 
     assert [b.booking_no for b in await client.bookings_of(phone=request.phone, only_active=True)] == [
         stored.booking_no
     ]
+
+
+async def test_a_cancellation_whose_answer_was_lost_is_read_from_the_booking(sandbox_url: str) -> None:
+    """The department cancelled but its answer never came back: the booking as it stands says
+    cancelled; a number the department never gave is not found."""
+    client = AppointmentClient(sandbox_url, LIMITS)
+    made = await client.book(request_for(resource="H02-ZY", start="10:30"), idempotency_key="cancel-lost-1")
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    with pytest.raises(DepartmentUnavailable):
+        await client.cancel(made.booking_no)
+    assert (await client.booking(made.booking_no)).status == "cancelled"
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    with pytest.raises(RecordNotFound):
+        await client.booking("H20991231-9999")

@@ -8,11 +8,15 @@ place is covered at the sandbox level (tests/sandbox/test_appointments.py).
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.brain import BUSY_MESSAGE
 from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
 
@@ -220,3 +224,82 @@ def test_a_time_outside_the_opening_hours_is_explained(citizen: WebCitizen) -> N
     reply = citizen.say_text(f"{day_words(open_day())}晚上8点")
     assert "20:00不在办理时间内" in reply and "约满" not in reply
     assert "不约了" in citizen.say_text("算了")
+
+
+def test_a_booking_of_unknown_outcome_is_looked_up_before_anything_more_is_said(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The booking platform fails the write and the look-up by its key: the citizen is told the
+    outcome is unknown, never booked or not booked. Asked for the bookings afterwards, the
+    assistant first asks the platform what the write did, and says what its record says."""
+    phone = "13955557777"
+    day = datetime.now(BEIJING).date() + timedelta(days=5)
+    day = day if day.isoweekday() != 7 else day + timedelta(days=1)
+    confirm = citizen.say_text(f"帮我约{day_words(day)}上午10点中医院针灸科，我叫欧阳丽，电话{phone}")
+    assert "请确认预约" in confirm, confirm
+    sandbox.post("/_faults/appointments", json={"mode": "error"}).raise_for_status()
+    unknown = citizen.say_text("1")
+    sandbox.delete("/_faults").raise_for_status()
+    assert "暂时不能确认是否约上" in unknown, unknown
+    assert "预约成功" not in unknown and "没有约上" not in unknown, unknown
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json()
+    assert stored == []
+    listed = citizen.say_text("我的预约")
+    assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
+
+
+def written_since(log: Path, offset: int) -> str:
+    with log.open("rb") as opened:
+        opened.seek(offset)
+        return opened.read().decode("utf-8", "replace")
+
+
+def test_a_booking_cut_off_by_the_action_server_dying_is_looked_up_before_anything_more_is_said(
+    stack: Stack, sandbox: httpx.Client
+) -> None:
+    """The action server dies while the booking platform is still to answer the write (it hangs,
+    so the write is never stored): the citizen gets the busy answer, never a booking. Asked for
+    the bookings once the server is back, the assistant asks the platform what the write did
+    before anything else, and says what its record says."""
+    citizen = WebCitizen(stack.gateway_url)
+    phone = "13955558888"
+    day = datetime.now(BEIJING).date() + timedelta(days=6)
+    day = day if day.isoweekday() != 7 else day - timedelta(days=1)
+    confirm = citizen.say_text(f"帮我约{day_words(day)}上午11点中医院针灸科，我叫司马兰，电话{phone}")
+    assert "请确认预约" in confirm, confirm
+    log = stack.log_dir / "actions.log"
+    offset = log.stat().st_size
+    sandbox.post("/_faults/appointments", json={"mode": "timeout"}).raise_for_status()
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(citizen.say_text, "1")
+        while "/appointments/v1/bookings failed (attempt 1)" not in written_since(log, offset):
+            assert not reply.done(), reply.result()
+            time.sleep(0.05)
+        stack.kill("actions")  # between the write's two attempts, both hanging
+        busy = reply.result()
+    sandbox.delete("/_faults").raise_for_status()
+    stack.wait_healthy("actions", 300)
+    assert busy == BUSY_MESSAGE, busy
+    assert sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json() == []
+    listed = citizen.say_text("我的预约")
+    assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
+
+
+def test_a_cancellation_whose_answer_was_lost_is_told_from_the_departments_record(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The booking platform cancels but its answer never comes back: the citizen is told it is
+    cancelled, as the platform's record says, not that the cancellation failed."""
+    phone = "13955559999"
+    day = datetime.now(BEIJING).date() + timedelta(days=3)
+    day = day if day.isoweekday() != 7 else day + timedelta(days=1)
+    citizen.say(f"帮我约{day_words(day)}下午3点中医院针灸科，我叫上官云，电话{phone}")
+    booked = citizen.say_text("1")
+    assert "预约成功" in booked, booked
+    assert "确认取消" in citizen.say_text("取消预约")
+    sandbox.post("/_faults/appointments", json={"mode": "lost"}).raise_for_status()
+    reply = citizen.say_text("确认")
+    sandbox.delete("/_faults").raise_for_status()
+    stored = sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json()
+    assert [item["status"] for item in stored] == ["cancelled"], stored
+    assert "已取消" in reply and "没有取消成功" not in reply, reply

@@ -138,3 +138,37 @@ def test_a_long_rambling_bill_question_is_answered_not_bound(citizen: WebCitizen
         "前几天好像有人来贴了个单子我也没看清，户号GZ20080123，麻烦你给看看"
     )
     assert "27.60元" in reply and "已绑定" not in reply
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "查一下水费和电费，水费户号3100012345，电费户号0531880002",
+        "水费和电费都帮我看看，户号分别是3100012345和0531880002",
+    ],
+)
+def test_two_bills_asked_in_one_message_are_both_answered(citizen: WebCitizen, said: str) -> None:
+    reply = citizen.say_text(said)
+    assert "310***2345" in reply and "86.40元" in reply, reply
+    assert "053***0002" in reply and "不是电费户号" not in reply and "不是水费户号" not in reply, reply
+    assert reply.index("310***2345") < reply.index("053***0002"), "in the order asked"
+
+
+def test_of_two_bills_the_one_without_a_number_is_asked_for_after_the_other_is_answered(
+    citizen: WebCitizen,
+) -> None:
+    reply = citizen.say_text("查一下水费和电费，水费户号3100012345")
+    assert "310***2345" in reply and "86.40元" in reply, reply
+    assert "电费户号" in reply and "不是电费户号" not in reply, reply
+    assert reply.index("86.40元") < reply.index("电费户号"), reply
+    electricity = citizen.say_text("0531880002")
+    assert "053***0002" in electricity and "310***2345" not in electricity, electricity
+
+
+def test_of_two_bills_the_one_without_a_number_typed_is_answered_from_the_remembered_account(
+    citizen: WebCitizen,
+) -> None:
+    assert "053***0002" in citizen.say_text("查电费0531880002")
+    reply = citizen.say_text("查一下水费和电费，水费户号3100012345")
+    assert "310***2345" in reply and "86.40元" in reply, reply
+    assert "053***0002" in reply and "电费户号（" not in reply, reply

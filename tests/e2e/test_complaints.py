@@ -68,3 +68,25 @@ def test_the_same_problem_after_its_ticket_closed_is_a_new_ticket(
     second = file_complaint(citizen)
     assert second != first
     assert sandbox.get(f"/complaints/v1/tickets/{second}").json()["status"] != "已办结"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "problem"),
+    [
+        ("小区门口的路灯坏了一个多月", "算了，不说这个了，我要投诉另一个事：楼下烧烤油烟", "楼下烧烤油烟"),
+        ("我们楼的电梯老是停", "这个先不投诉了，我想反映另外一件事，小区里的井盖丢了", "小区里的井盖丢了"),
+    ],
+)
+def test_a_complaint_stopped_for_another_one_files_only_the_new_problem(
+    citizen: WebCitizen, sandbox: httpx.Client, first: str, then: str, problem: str
+) -> None:
+    assert "哪里" in citizen.say_text(first)
+    switched = citizen.say_text(then)
+    assert "先不投诉" in switched and "哪里" in switched, switched
+    assert "匿名" in citizen.say_text("环翠区文化中路88号")
+    confirm = citizen.say_text("匿名")
+    assert f"问题：{problem}" in confirm and "不说这个" not in confirm and first not in confirm, confirm
+    filed = TICKET.search(citizen.say_text("1"))
+    assert filed, confirm
+    stored = sandbox.get(f"/complaints/v1/tickets/{filed.group(0)}").json()
+    assert stored["description"] == problem, stored

@@ -22,6 +22,8 @@ from understanding.switching import request_after_stop
         ("不用了，我问问护照怎么办", "我问问护照怎么办"),
         ("不要了，查水费", "查水费"),
         ("不绑了吧，查电费0531880001", "查电费0531880001"),
+        ("算了，不说这个了，我要投诉另一个事：楼下烧烤油烟", "我要投诉另一个事：楼下烧烤油烟"),
+        ("这个先不办了，查一下电费", "查一下电费"),
     ],
 )
 def test_the_request_after_stopping_words(text: str, asked: str) -> None:
@@ -35,6 +37,7 @@ def test_the_request_after_stopping_words(text: str, asked: str) -> None:
         "不约了",
         "算了不办了",
         "不挂了！",
+        "算了不说这个了",
         "算了吧，谢谢",
         "不用了谢谢",
         "算了，那个",
