@@ -104,7 +104,7 @@ class ActionListAppointments(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if asked_which_to_cancel(tracker) and typed_booking_numbers(tracker):
+        if answers_which_to_cancel(tracker):
             # The NLU read a booking number typed in answer to "要取消哪一个" as a question about
             # that booking: it answers the cancellation's question.
             return [FollowupAction("action_cancel_appointment")]
@@ -125,6 +125,12 @@ def typed_booking_numbers(tracker: Tracker) -> list[str]:
         if found.upper() not in numbers:
             numbers.append(found.upper())
     return numbers
+
+
+def answers_which_to_cancel(tracker: Tracker) -> bool:
+    """The latest message types a booking number in answer to "要取消哪一个", whatever intent the
+    NLU read ("h20261208-0999这个不要了" fell to nlu_fallback)."""
+    return asked_which_to_cancel(tracker) and bool(typed_booking_numbers(tracker))
 
 
 def asked_which_to_cancel(tracker: Tracker) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.appointments.manage import answers_which_to_cancel
 from actions.appointments.prepare import misread_booking, start_booking
 from actions.bills.payment import ActionPayBill, misread_payment
 from actions.bills.query import misread_bill_query, start_bill_query
@@ -40,6 +41,8 @@ class ActionFaqFallback(Action):
         text = latest_text(tracker)
         if _nuisance_back(tracker, text):
             return await report_again(dispatcher, tracker, domain)
+        if answers_which_to_cancel(tracker):
+            return [FollowupAction("action_cancel_appointment")]
         if misread_booking(tracker):
             return await start_booking(dispatcher, tracker, domain)
         if misread_payment(tracker):
