@@ -281,12 +281,24 @@ class Meter:
 
     def memory(self) -> dict[str, tuple[float, float]]:
         """Per process tree: RSS (counts pages shared by forked workers in each) and PSS (shares
-        them out), in MB."""
-        result = {}
-        for name in PROCESSES:
-            infos = [p.memory_full_info() for p in self._tree(name)]
-            result[name] = (sum(i.rss for i in infos) / 2**20, sum(i.pss for i in infos) / 2**20)
+        them out), in MB; the stack's other programs (notices, retention...) and supervisord
+        itself in one more row, so that the rows add up to all the stack holds."""
+        result = {name: _megabytes(self._tree(name)) for name in PROCESSES}
+        supervisor = self.stack.rpc().supervisor
+        others = {info["name"]: info["pid"] for info in supervisor.getAllProcessInfo() if info["pid"]}
+        other_processes = [psutil.Process(supervisor.getPID())]
+        for name, pid in sorted(others.items()):
+            if name not in PROCESSES:
+                main = psutil.Process(pid)
+                other_processes += [main, *main.children(recursive=True)]
+        label = ", ".join([*(name for name in sorted(others) if name not in PROCESSES), "supervisord"])
+        result[label] = _megabytes(other_processes)
         return result
+
+
+def _megabytes(processes: list[psutil.Process]) -> tuple[float, float]:
+    infos = [process.memory_full_info() for process in processes]
+    return sum(i.rss for i in infos) / 2**20, sum(i.pss for i in infos) / 2**20
 
 
 async def run_scenario(meter: Meter, scenario: str, channel: Channel, workers: int, jobs: Jobs) -> Result:

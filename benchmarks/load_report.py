@@ -126,7 +126,7 @@ def overhead_rows(results: Sequence[Result]) -> tuple[list[list[str]], float]:
 
 def memory_rows(memory: Memory) -> list[list[str]]:
     rows = []
-    for name in PROCESSES:
+    for name in next(iter(memory.values()), {}):
         rows.append(
             [name, *(f"{memory[when][name][0]:.0f} / {memory[when][name][1]:.0f}" for when in memory)]
         )

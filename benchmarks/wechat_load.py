@@ -42,8 +42,8 @@ from benchmarks.report import markdown_table, percentile, write_report  # noqa: 
 from bot.brain import BotMessage  # noqa: E402
 from bot.delivery import Deliveries  # noqa: E402
 from common.store import MemoryStore  # noqa: E402
-from integrations.wechat import mount_wechat  # noqa: E402
 from integrations.wechat.fake_api import FakeWeChatApi  # noqa: E402
+from integrations.wechat.router import mount_wechat  # noqa: E402
 from integrations.wechat.simulator import WeChatSimulator  # noqa: E402
 from scripts.stack import free_port  # noqa: E402
 from tests.servers import serve  # noqa: E402

@@ -48,7 +48,7 @@ from common.settings import Settings, load_settings
 from common.store import create_store
 from departments.registry import Departments
 from integrations.alipay.channel import mount_alipay
-from integrations.wechat import mount_wechat
+from integrations.wechat.router import mount_wechat
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")

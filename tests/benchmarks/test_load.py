@@ -53,12 +53,14 @@ def test_the_report_states_every_target_with_the_measured_figure() -> None:
         results.append(_result(scenario, CHAT, list(range(20, 220, 20)), workers))
     results.append(_result("20 concurrent mixed", WECHAT, [100] * 9 + [5000], 20))
     memory = {"after start": {name: (100.0, 80.0) for name in ("gateway", "rasa", "actions", "sandbox")}}
+    memory["after start"]["notices, retention, supervisord"] = (150.0, 120.0)
     text = report(results, memory, 12.5, "note")
     assert "| bill queries, 16 concurrent: >= 25 msg/s | 5.0/s | no |" in text
     assert "| greeting unloaded: p50 <= 30 ms | 100 ms | no |" in text  # nearest-rank p50 of 20..200
     assert "| gateway p50 <= 1.1x bare Rasa (worst scenario) | 2.00x | no |" in text
     assert "| mixed: 100 % WeChat passive replies within 4 s | 90.0% | no |" in text
-    assert "| whole stack <= 1.5 GB RSS after start | 400 MB | yes |" in text
+    assert "| whole stack <= 1.5 GB RSS after start | 550 MB | yes |" in text
     assert "| cold start <= 30 s (model cached) | 12.5 s | yes |" in text
     assert "| 16 concurrent bill queries | /api/chat | 10 | 5.0 | 100 | 200 | 200 | 1 |" in text
-    assert "| whole stack | 400 / 320 |" in text
+    assert "| notices, retention, supervisord | 150 / 120 |" in text
+    assert "| whole stack | 550 / 440 |" in text

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from bot.delivery import Deliveries
 from common.settings import Settings
 from common.store import MemoryStore
-from integrations.wechat import mount_wechat
+from integrations.wechat.router import mount_wechat
 from notices.contacts import ContactStore
 from notices.models import utc_now
 from tests.servers import serve

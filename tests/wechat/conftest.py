@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from bot.brain import BotMessage
 from bot.delivery import Deliveries
 from common.store import MemoryStore
-from integrations.wechat import mount_wechat
 from integrations.wechat.fake_api import FakeWeChatApi
+from integrations.wechat.router import mount_wechat
 from integrations.wechat.simulator import WeChatSimulator
 from scripts.stack import Stack
 from tests.servers import serve

@@ -12,7 +12,6 @@ from wechatpy import parse_message
 
 from bot.delivery import Deliveries
 from common.store import MemoryStore
-from integrations.wechat import mount_wechat
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import (
     IMAGE_REPLY,
@@ -23,6 +22,7 @@ from integrations.wechat.channel import (
 from integrations.wechat.config import WeChatConfig
 from integrations.wechat.menu import load_menu
 from integrations.wechat.protocol import sign
+from integrations.wechat.router import mount_wechat
 from integrations.wechat.simulator import Push, render_xml
 from tests.servers import serve
 from tests.wechat.conftest import (
