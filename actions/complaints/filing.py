@@ -17,13 +17,11 @@ from actions.complaints.follow_up import OWN_TICKETS_SLOT
 from actions.complaints.form import FORM_SLOTS
 from actions.form_stack import resumes_after
 from actions.forms import form_run_id, latest_text
-from common.settings import load_settings
 from departments.base import DepartmentRejected, DepartmentUnavailable, idempotency_key
 from departments.complaints import ComplaintDraft, Ticket
 from departments.registry import departments
 from hotspots.filing import merged_notice
 from notices.subscriptions import TICKET, follow_quietly
-from understanding.complaints import complaint_words
 
 logger = logging.getLogger(__name__)
 NOT_FILED = "12345工单系统繁忙，您的投诉还没有提交成功。请稍后再说一次，或直接拨打12345。"
@@ -122,9 +120,10 @@ async def settle_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
 
 
 def repeats(text: str, description: str | None) -> bool:
-    """The message is the complaint just settled, sent again (a retry, not a new report)."""
-    said = _NOT_WORDS.sub("", complaint_words(text, load_settings().forms.text_min_chars))
-    return bool(said) and said == _NOT_WORDS.sub("", description or "")
+    """The message tells the complaint just settled again ("我要投诉，楼下烧烤店油烟太大了！" after
+    "楼下烧烤店油烟太大了"): a retry, not a new report."""
+    earlier = _NOT_WORDS.sub("", description or "")
+    return bool(earlier) and earlier in _NOT_WORDS.sub("", text)
 
 
 class ActionPrepareComplaint(Action):
