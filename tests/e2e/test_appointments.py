@@ -246,7 +246,7 @@ def test_a_booking_of_unknown_outcome_is_looked_up_before_anything_more_is_said(
     assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
 
 
-@pytest.mark.parametrize("then", ["我的预约", "确认"])
+@pytest.mark.parametrize("then", ["我的预约", "确认"], ids=["listed", "confirmed_again"])
 def test_a_booking_cut_off_by_the_action_server_dying_is_looked_up_before_anything_more_is_said(
     stack: Stack, sandbox: httpx.Client, then: str
 ) -> None:
