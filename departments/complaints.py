@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from departments.base import DepartmentClient
+from departments.base import DepartmentClient, RecordNotFound
 
 CLOSED = "已办结"
 
@@ -90,6 +90,14 @@ class ComplaintClient(DepartmentClient):
         retry after a timeout) return the same ticket instead of a second one."""
         payload = {key: value for key, value in vars(draft).items() if value is not None}
         return _ticket(await self._post("/complaints/v1/tickets", payload, idempotency_key=idempotency_key))
+
+    async def filed_by(self, idempotency_key: str) -> Ticket | None:
+        """The ticket a filing with this key stored, None if the ticket system stored none: what
+        to tell the citizen after the filing's answer was lost (the key is a hash, no personal data)."""
+        try:
+            return _ticket(await self._get(f"/complaints/v1/requests/{idempotency_key}"))
+        except RecordNotFound:
+            return None
 
     async def ticket(self, ticket_id: str) -> Ticket:
         """Raises RecordNotFound for an unknown ticket number."""

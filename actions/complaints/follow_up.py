@@ -87,6 +87,16 @@ class ActionQueryComplaint(Action):
     ) -> list[dict[str, Any]]:
         if not named_ticket(tracker) and reports_again(latest_text(tracker)):
             return await report_again(dispatcher, tracker, domain)
+        from actions.complaints.filing import settle_complaint  # filing imports this module
+
+        # A complaint whose outcome was never told is told first, and is the answer unless
+        # another ticket was named; nothing more while the ticket system cannot say.
+        settled = await settle_complaint(dispatcher, tracker)
+        if settled is None or (settled and not named_ticket(tracker)):
+            return settled or []
+        return [*settled, *await self._answer(dispatcher, tracker)]
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         ticket_id = named_ticket(tracker) or tracker.get_slot(PENDING_SLOT)
         phone = typed_phone(latest_text(tracker), asked=False)
         try:
@@ -128,6 +138,8 @@ async def report_again(
     from actions.complaints.filing import ActionPrepareComplaint  # filing imports this module
 
     events = await ActionPrepareComplaint().run(dispatcher, tracker, domain)
+    if any(event.get("event") == "followup" for event in events):
+        return events  # the earlier report of unknown outcome was told instead
     return [*events, SlotSet("complaint_description", latest_text(tracker)), FollowupAction("complaint_form")]
 
 

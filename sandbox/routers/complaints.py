@@ -214,6 +214,17 @@ def _tickets_between(
     return [_ticket_out(db, ticket) for ticket in db.scalars(query.limit(MAX_LISTED))]
 
 
+@router.get("/requests/{idempotency_key}", response_model=TicketOut)
+def ticket_of_request(idempotency_key: str, db: DbSession) -> TicketOut:
+    """The ticket a filing with this Idempotency-Key stored, 404 if none was: a caller whose
+    filing timed out or failed reads what the ticket system did, instead of telling the
+    citizen "not filed" about a ticket that was stored (or filing it a second time)."""
+    made = db.scalar(select(ComplaintTicket).where(ComplaintTicket.idempotency_key == idempotency_key))
+    if made is None:
+        raise Problem(404, "request_not_found", "没有这个请求的工单记录")
+    return _ticket_out(db, made)
+
+
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def get_ticket(ticket_id: str, db: DbSession) -> TicketOut:
     return _ticket_out(db, _ticket(db, ticket_id))

@@ -28,6 +28,7 @@ from actions.appointments.booking import (
 from actions.appointments.form import ValidateAppointmentForm
 from actions.appointments.manage import ActionCancelAppointment, ActionListAppointments
 from actions.appointments.prepare import ActionPrepareAppointment
+from actions.plain_yes import ActionPlainYes
 from common.time_words import city_today
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
 
@@ -356,6 +357,34 @@ async def test_a_new_booking_after_an_unknown_outcome_is_told_the_earlier_one_fi
     told = texts(await form.run(ActionPrepareAppointment()))
     assert told.startswith(LOOKED_UP) and made.booking_no in told, told
     assert form.slots["appointment_confirmed"] is None and form.slots["appointment_resource"] is None
+
+
+@pytest.mark.parametrize("stored", [True, False])
+async def test_a_confirmation_sent_again_after_an_unknown_outcome_settles_the_booking(
+    sandbox_url: str, stored: bool
+) -> None:
+    """ "确认" / "1" again after the busy answer of a booking cut off: the platform's record
+    decides (booked with its number, or not booked), never "还有什么可以帮您"."""
+    phone = "13912394444" if stored else "13912393333"
+    day = open_day(after=open_day(after=open_day()))
+    form = await confirmed_form(
+        f"web:unknown-yes-{stored}", f"约{day.month}月{day.day}号下午3点中医院针灸科，叫邱红，电话{phone}"
+    )
+    httpx.post(f"{sandbox_url}/_faults/appointments", json={"mode": "error"}).raise_for_status()
+    await form.run(ActionBookAppointment())
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    if stored:
+        made = await ActionBookAppointment._submit(form.tracker(), booking_key(form.tracker()))
+    form.message = {"text": "确认", "intent": {"name": "affirm"}, "entities": []}
+    told = texts(await form.run(ActionPlainYes()))
+    records = httpx.get(f"{sandbox_url}/appointments/v1/bookings", params={"phone": phone}).json()
+    if stored:
+        assert [item["booking_no"] for item in records] == [made.booking_no]
+        assert told.startswith(LOOKED_UP) and "预约成功" in told and made.booking_no in told, told
+    else:
+        assert records == [] and told == NOT_MADE, told
+    assert form.slots["appointment_confirmed"] is None
+    assert [said.get("response") for said in await form.run(ActionPlainYes())] == ["utter_anything_else"]
 
 
 async def test_a_cancellation_whose_answer_never_came_is_told_from_the_booking_as_it_stands(

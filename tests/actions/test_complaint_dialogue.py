@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.complaints.filing import ActionFileComplaint, ActionPrepareComplaint
-from actions.complaints.follow_up import ActionQueryComplaint, ActionRateService
+from actions.complaints.filing import (
+    LOOKED_UP,
+    NOT_MADE,
+    UNKNOWN_OUTCOME,
+    ActionFileComplaint,
+    ActionPrepareComplaint,
+    complaint_draft,
+    complaint_key,
+)
+from actions.complaints.follow_up import OWN_TICKETS_SLOT, ActionQueryComplaint, ActionRateService
 from actions.complaints.form import (
     ActionAskComplaintCategory,
     ActionAskComplaintConfirmed,
@@ -17,6 +27,8 @@ from actions.complaints.form import (
     ActionAskComplaintLocation,
     ValidateComplaintForm,
 )
+from actions.plain_yes import ActionPlainYes
+from departments.registry import departments
 from tests.actions.form_driver import FormDriver, entity, payloads, texts
 
 REQUIRED = [
@@ -129,3 +141,129 @@ async def test_an_answer_that_reads_like_a_complaint_keeps_the_description() -> 
     assert form.slots["complaint_description"] == "小区门口的路灯坏了一个月了"
     assert form.slots["complaint_location"] == "环翠区文化中路88号小区门口"  # the place, not the grumble
     assert "格式不对" in texts(await form.say("12345", "inform"))
+
+
+BARBECUE = "楼下烧烤店油烟太大了"
+
+
+async def confirmed_complaint(sender: str, phone: str) -> FormDriver:
+    """A complaint confirmed with a contact phone (its tickets are listed by that phone)."""
+    form = driver(sender)
+    await form.run(ActionPrepareComplaint())
+    assert "哪里" in texts(await form.say(BARBECUE, "file_complaint"))
+    await form.say("环翠区文化中路88号", "inform", entity("district", "环翠区"))
+    assert "对吗" in texts(await form.say(phone, "inform", entity("phone", phone)))
+    assert await form.say("1", "affirm") == [] and form.done
+    return form
+
+
+def tickets_of(sandbox_url: str, phone: str) -> list[str]:
+    listed = httpx.get(f"{sandbox_url}/complaints/v1/tickets", params={"phone": phone})
+    return [item["ticket_id"] for item in listed.raise_for_status().json()]
+
+
+async def prepare_with_events(form: FormDriver, text: str) -> tuple[str, list[dict]]:
+    """A new complaint's first message: what the preparing action says and the events it returns."""
+    form.message = {"text": text, "intent": {"name": "file_complaint"}, "entities": []}
+    dispatcher = CollectingDispatcher()
+    events = await ActionPrepareComplaint().run(dispatcher, form.tracker(), form.domain)
+    form._apply(events)
+    return texts(dispatcher.messages), events
+
+
+async def unknown_outcome(form: FormDriver, sandbox_url: str) -> None:
+    """The ticket system fails the filing and the look-up by its key: the outcome is unknown,
+    and the form's answers stay, so the key can be made again."""
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "error"}).raise_for_status()
+    try:
+        assert texts(await form.run(ActionFileComplaint())) == UNKNOWN_OUTCOME
+        # While the ticket system cannot say, a new complaint is not started (it could be this one).
+        said, events = await prepare_with_events(form, BARBECUE)
+        assert said == UNKNOWN_OUTCOME and events == [FollowupAction("action_listen")], said
+    finally:
+        httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert form.slots["complaint_confirmed"] is True and form.slots["complaint_description"] == BARBECUE
+
+
+@pytest.mark.parametrize("stored", [True, False])
+async def test_a_complaint_of_unknown_outcome_is_looked_up_by_its_key_when_asked_about(
+    sandbox_url: str, stored: bool
+) -> None:
+    """Asked for the complaints after an unknown outcome, the assistant first asks the ticket
+    system what the filing did (stored meanwhile, as when the action server died after sending
+    it, or not) and says exactly that: the ticket with its number, or not filed."""
+    phone = "13912381111" if stored else "13912382222"
+    form = await confirmed_complaint(f"web:complaint-unknown-{stored}", phone)
+    await unknown_outcome(form, sandbox_url)
+    if stored:  # the filing had reached the ticket system after all
+        made = await departments().complaints.file(
+            complaint_draft(form.tracker()), complaint_key(form.tracker())
+        )
+    form.message = {"text": "我的投诉", "intent": {"name": "query_complaint"}, "entities": []}
+    told = texts(await form.run(ActionQueryComplaint()))
+    assert form.slots["complaint_confirmed"] is None
+    if stored:
+        assert tickets_of(sandbox_url, phone) == [made.ticket_id]
+        assert told.startswith(LOOKED_UP) and told.count(made.ticket_id) == 1, told
+        assert form.slots[OWN_TICKETS_SLOT] == [made.ticket_id]
+    else:
+        assert tickets_of(sandbox_url, phone) == [] and told == NOT_MADE, told
+
+
+async def test_the_same_complaint_sent_again_after_an_unknown_outcome_files_no_second_ticket(
+    sandbox_url: str,
+) -> None:
+    """The citizen retries the complaint whose outcome was unknown: the ticket system's record
+    says it was filed, so the retry is told that ticket and starts no form; a different problem
+    afterwards is a new complaint."""
+    phone = "13912383333"
+    form = await confirmed_complaint("web:complaint-retry", phone)
+    await unknown_outcome(form, sandbox_url)
+    made = await departments().complaints.file(complaint_draft(form.tracker()), complaint_key(form.tracker()))
+    said, events = await prepare_with_events(form, f"我要投诉，{BARBECUE}！")
+    assert said.startswith(LOOKED_UP) and made.ticket_id in said, said
+    assert events[-1] == FollowupAction("action_listen")
+    assert tickets_of(sandbox_url, phone) == [made.ticket_id]
+    said, events = await prepare_with_events(form, "小区门口的路灯坏了一个月了")
+    assert said == "" and not any(event.get("event") == "followup" for event in events)
+
+
+async def test_a_complaint_not_stored_is_filed_once_when_sent_again(sandbox_url: str) -> None:
+    phone = "13912384444"
+    form = await confirmed_complaint("web:complaint-again", phone)
+    await unknown_outcome(form, sandbox_url)
+    said, events = await prepare_with_events(form, BARBECUE)
+    assert said == NOT_MADE and form.slots["complaint_confirmed"] is None, said
+    assert not any(event.get("event") == "followup" for event in events)
+    again = await confirmed_complaint("web:complaint-again", phone)
+    assert "已受理" in texts(await again.run(ActionFileComplaint()))
+    assert tickets_of(sandbox_url, phone) == [again.slots["complaint_ticket"]]
+
+
+async def test_a_complaint_whose_answer_was_lost_is_told_from_the_ticket_systems_record(
+    sandbox_url: str,
+) -> None:
+    """The ticket system stores the ticket but its answer never comes back: the citizen is told
+    the ticket with its number, not "还没有提交成功", and there is one ticket."""
+    phone = "13912385555"
+    form = await confirmed_complaint("web:complaint-lost", phone)
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "lost"}).raise_for_status()
+    try:
+        told = texts(await form.run(ActionFileComplaint()))
+    finally:
+        httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert tickets_of(sandbox_url, phone) == [form.slots["complaint_ticket"]]
+    assert "已受理" in told and form.slots["complaint_ticket"] in told and "没有提交成功" not in told, told
+
+
+async def test_a_confirmation_sent_again_after_an_unknown_outcome_settles_the_complaint(
+    sandbox_url: str,
+) -> None:
+    """ "确认" / "1" again after the busy answer: the filing's outcome, not "还有什么可以帮您"."""
+    phone = "13912386666"
+    form = await confirmed_complaint("web:complaint-yes", phone)
+    await unknown_outcome(form, sandbox_url)
+    form.message = {"text": "确认", "intent": {"name": "affirm"}, "entities": []}
+    assert texts(await form.run(ActionPlainYes())) == NOT_MADE
+    assert [said.get("response") for said in await form.run(ActionPlainYes())] == ["utter_anything_else"]
+    assert tickets_of(sandbox_url, phone) == []

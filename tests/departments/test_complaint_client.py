@@ -70,3 +70,21 @@ async def test_a_slow_ticket_system_is_unavailable(sandbox_url: str) -> None:
         await client.file(draft, idempotency_key="during-outage")
     httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
     assert await ComplaintClient(sandbox_url, LIMITS).tickets_of(citizen_id="C999") == []
+
+
+async def test_a_ticket_whose_answer_was_lost_is_found_by_its_key(sandbox_url: str) -> None:
+    """The ticket system stored the ticket but its answer never came back: the filing's key
+    finds that ticket (the retry inside the client made none more); a key no filing stored
+    finds nothing."""
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "lost"}).raise_for_status()
+    client = ComplaintClient(sandbox_url, LIMITS)
+    draft = ComplaintDraft(
+        category="environment", description="夜里烧烤摊油烟很大", contact_phone="13805318888"
+    )
+    with pytest.raises(DepartmentUnavailable):
+        await client.file(draft, idempotency_key="lost-ticket-1")
+    stored = await client.filed_by("lost-ticket-1")
+    assert stored is not None and (stored.status, stored.description) == ("已受理", draft.description)
+    assert await client.filed_by("lost-ticket-2") is None
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert [t.ticket_id for t in await client.tickets_of(phone="13805318888")] == [stored.ticket_id]

@@ -5,7 +5,10 @@ from replies and from the department's records."""
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 
@@ -69,6 +72,29 @@ def stored_bookings(sandbox: httpx.Client, phone: str) -> dict[str, str]:
 
 def tickets_of(sandbox: httpx.Client, phone: str) -> list[dict]:
     return sandbox.get("/complaints/v1/tickets", params={"phone": phone}).json()
+
+
+def said_while_the_action_server_dies(stack: Stack, citizen: WebCitizen, message: str, write: str) -> str:
+    """The reply to `message` when the action server is killed in the middle of the department
+    `write` (a path, e.g. "/complaints/v1/tickets") the message makes: killed once the first
+    attempt has failed, so arm a hanging fault first. The server is healthy again on return."""
+    log = stack.log_dir / "actions.log"
+    offset = log.stat().st_size
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(citizen.say_text, message)
+        while f"{write} failed (attempt 1)" not in _written_since(log, offset):
+            assert not reply.done(), reply.result()
+            time.sleep(0.05)
+        stack.kill("actions")  # between the write's two attempts, both hanging
+        said = reply.result()
+    stack.wait_healthy("actions", 300)
+    return said
+
+
+def _written_since(log: Path, offset: int) -> str:
+    with log.open("rb") as opened:
+        opened.seek(offset)
+        return opened.read().decode("utf-8", "replace")
 
 
 def log_sizes(stack: Stack) -> dict[str, int]:

@@ -8,10 +8,7 @@ place is covered at the sandbox level (tests/sandbox/test_appointments.py).
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +16,7 @@ import pytest
 from bot.brain import BUSY_MESSAGE
 from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
+from tests.e2e.conversations import said_while_the_action_server_dies
 
 pytestmark = pytest.mark.e2e
 BEIJING = timezone(timedelta(hours=8))
@@ -248,41 +246,28 @@ def test_a_booking_of_unknown_outcome_is_looked_up_before_anything_more_is_said(
     assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
 
 
-def written_since(log: Path, offset: int) -> str:
-    with log.open("rb") as opened:
-        opened.seek(offset)
-        return opened.read().decode("utf-8", "replace")
-
-
+@pytest.mark.parametrize("then", ["我的预约", "确认"], ids=["listed", "confirmed_again"])
 def test_a_booking_cut_off_by_the_action_server_dying_is_looked_up_before_anything_more_is_said(
-    stack: Stack, sandbox: httpx.Client
+    stack: Stack, sandbox: httpx.Client, then: str
 ) -> None:
     """The action server dies while the booking platform is still to answer the write (it hangs,
     so the write is never stored): the citizen gets the busy answer, never a booking. Asked for
-    the bookings once the server is back, the assistant asks the platform what the write did
-    before anything else, and says what its record says."""
+    the bookings once the server is back, or sending the confirmation again, the citizen is told
+    what the platform's record says (no such booking, book again), never "还有什么可以帮您"."""
     citizen = WebCitizen(stack.gateway_url)
-    phone = "13955558888"
+    phone = "13955558888" if then == "我的预约" else "13955558887"
     day = datetime.now(BEIJING).date() + timedelta(days=6)
     day = day if day.isoweekday() != 7 else day - timedelta(days=1)
     confirm = citizen.say_text(f"帮我约{day_words(day)}上午11点中医院针灸科，我叫司马兰，电话{phone}")
     assert "请确认预约" in confirm, confirm
-    log = stack.log_dir / "actions.log"
-    offset = log.stat().st_size
     sandbox.post("/_faults/appointments", json={"mode": "timeout"}).raise_for_status()
-    with ThreadPoolExecutor(1) as pool:
-        reply = pool.submit(citizen.say_text, "1")
-        while "/appointments/v1/bookings failed (attempt 1)" not in written_since(log, offset):
-            assert not reply.done(), reply.result()
-            time.sleep(0.05)
-        stack.kill("actions")  # between the write's two attempts, both hanging
-        busy = reply.result()
+    busy = said_while_the_action_server_dies(stack, citizen, "1", "/appointments/v1/bookings")
     sandbox.delete("/_faults").raise_for_status()
-    stack.wait_healthy("actions", 300)
     assert busy == BUSY_MESSAGE, busy
     assert sandbox.get("/appointments/v1/bookings", params={"phone": phone}).json() == []
-    listed = citizen.say_text("我的预约")
-    assert "没有记录，没有约上" in listed and "预约成功" not in listed, listed
+    told = citizen.say_text(then)
+    assert "没有记录，没有约上" in told and "预约成功" not in told and "还有什么" not in told, told
+    assert "重新预约" in told, told
 
 
 def test_a_cancellation_whose_answer_was_lost_is_told_from_the_departments_record(

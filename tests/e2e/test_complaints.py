@@ -8,7 +8,10 @@ import re
 import httpx
 import pytest
 
+from bot.brain import BUSY_MESSAGE
+from scripts.stack import Stack
 from tests.e2e.chat import WebCitizen
+from tests.e2e.conversations import said_while_the_action_server_dies, tickets_of
 
 pytestmark = pytest.mark.e2e
 TICKET = re.compile(r"12345-\d{8}-\d{4}")
@@ -90,3 +93,66 @@ def test_a_complaint_stopped_for_another_one_files_only_the_new_problem(
     assert filed, confirm
     stored = sandbox.get(f"/complaints/v1/tickets/{filed.group(0)}").json()
     assert stored["description"] == problem, stored
+
+
+def confirmed_complaint(citizen: WebCitizen, phone: str) -> None:
+    """A complaint confirmed with a contact phone, so its tickets are found by that phone."""
+    assert "哪里" in citizen.say_text("楼下烧烤店油烟太大了")
+    citizen.say_text("环翠区文化中路88号")
+    confirm = citizen.say_text(phone)
+    assert "归类为：环境保护" in confirm and "对吗" in confirm, confirm
+
+
+def test_a_complaint_of_unknown_outcome_is_looked_up_before_anything_more_is_said(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The ticket system fails the filing and the look-up by its key: the citizen is told the
+    outcome is unknown, never filed or not filed. Asked about the complaint afterwards, the
+    assistant first asks the ticket system what the filing did and says what its record says;
+    sent again, the complaint is filed once."""
+    phone = "13955556661"
+    confirmed_complaint(citizen, phone)
+    sandbox.post("/_faults/complaints", json={"mode": "error"}).raise_for_status()
+    unknown = citizen.say_text("1")
+    sandbox.delete("/_faults").raise_for_status()
+    assert "暂时不能确认投诉是否提交成功" in unknown, unknown
+    assert "已受理" not in unknown and "没有提交成功" not in unknown, unknown
+    assert tickets_of(sandbox, phone) == []
+    told = citizen.say_text("我的投诉")
+    assert "没有记录，没有提交成功" in told and "已受理" not in told, told
+    confirmed_complaint(citizen, phone)
+    filed = citizen.say_text("1")
+    assert "已受理" in filed, filed
+    assert [item["ticket_id"] for item in tickets_of(sandbox, phone)] == [TICKET.search(filed).group(0)]
+
+
+def test_a_complaint_whose_answer_was_lost_is_told_with_its_ticket_number(
+    citizen: WebCitizen, sandbox: httpx.Client
+) -> None:
+    """The ticket system stores the ticket but its answer is lost: the citizen is told the
+    ticket number the ticket system's record holds, not "还没有提交成功"; one ticket."""
+    phone = "13955556662"
+    confirmed_complaint(citizen, phone)
+    sandbox.post("/_faults/complaints", json={"mode": "lost"}).raise_for_status()
+    filed = citizen.say_text("1")
+    sandbox.delete("/_faults").raise_for_status()
+    assert "已受理" in filed and "没有提交成功" not in filed, filed
+    assert [item["ticket_id"] for item in tickets_of(sandbox, phone)] == [TICKET.search(filed).group(0)]
+
+
+def test_a_complaint_cut_off_by_the_action_server_dying_is_settled_when_confirmed_again(
+    stack: Stack, sandbox: httpx.Client
+) -> None:
+    """The action server dies while the ticket system is still to answer the filing (it hangs,
+    so nothing is stored): the busy answer. The citizen sends "1" again: the assistant asks the
+    ticket system what the filing did and says not filed, never "还有什么可以帮您"."""
+    citizen = WebCitizen(stack.gateway_url)
+    phone = "13955556663"
+    confirmed_complaint(citizen, phone)
+    sandbox.post("/_faults/complaints", json={"mode": "timeout"}).raise_for_status()
+    busy = said_while_the_action_server_dies(stack, citizen, "1", "/complaints/v1/tickets")
+    sandbox.delete("/_faults").raise_for_status()
+    assert busy == BUSY_MESSAGE, busy
+    told = citizen.say_text("1")
+    assert "没有记录，没有提交成功" in told and "还有什么" not in told, told
+    assert tickets_of(sandbox, phone) == []

@@ -86,6 +86,16 @@ def test_filing_is_routed_and_idempotent(sandbox: TestClient) -> None:
     assert (reused.status_code, code_of(reused)) == (409, "idempotency_key_reused")
 
 
+def test_a_filing_is_looked_up_by_its_idempotency_key(sandbox: TestClient) -> None:
+    """What a filing whose answer was lost did: the ticket it stored, or 404 when it stored none."""
+    key = uuid.uuid4().hex
+    ticket = file(sandbox, complaint(contact_phone=new_citizen_phone()), key=key).json()
+    found = sandbox.get(f"/complaints/v1/requests/{key}")
+    assert found.status_code == 200 and found.json() == ticket
+    missing = sandbox.get(f"/complaints/v1/requests/{uuid.uuid4().hex}")
+    assert (missing.status_code, code_of(missing)) == (404, "request_not_found")
+
+
 def test_anonymous_tickets_hide_the_contact(sandbox: TestClient) -> None:
     phone = new_citizen_phone()
     ticket = file(sandbox, complaint(anonymous=True, contact_phone=phone)).json()
