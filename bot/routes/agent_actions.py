@@ -203,8 +203,17 @@ async def file_complaint(
         logger.info("agent complaint refused: %s", rejected.code)
         return _problem(422, rejected.code, f"没有提交成功：{_sentence(rejected.message)}")
     except DepartmentError as error:
-        logger.warning("agent complaint not filed: %s", error)
-        return _busy(error, "工单还没有提交成功")
+        # The write may have been stored before its answer was lost: the record under the
+        # key says which, so the agent is never told "not filed" about a filed ticket.
+        logger.warning("agent complaint outcome unknown: %s", error)
+        try:
+            stored = await clients.complaints.filed_by(key)
+        except DepartmentError as lookup_error:
+            logger.warning("agent complaint still unknown: %s", lookup_error)
+            return _busy(lookup_error, "暂时不能确认工单是否已提交，同一表单再提交一次不会重复建单")
+        if stored is None:
+            return _busy(error, "工单没有提交成功")
+        ticket = stored
     logger.info("agent %s filed ticket %s", agent, ticket.ticket_id)
     return {
         "ticket_id": ticket.ticket_id,

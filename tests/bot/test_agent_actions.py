@@ -243,8 +243,42 @@ def test_a_department_that_is_down_gets_a_polite_503(down_client: TestClient) ->
         assert response.json()["error"] == "department_unavailable"
         assert "繁忙" in response.json()["message"]
         assert "HTTP" not in response.json()["message"] and "Error" not in response.json()["message"]
-    assert filed.json()["message"] == "12345热线工单系统繁忙，工单还没有提交成功，请稍后再试。"
+    assert filed.json()["message"] == (
+        "12345热线工单系统繁忙，暂时不能确认工单是否已提交，同一表单再提交一次不会重复建单，请稍后再试。"
+    )
     assert bill.json()["message"] == "供水公司繁忙，暂时查不到，请稍后再试。"
+
+
+def test_a_complaint_whose_answer_was_lost_is_told_from_the_ticket_systems_record(
+    agent_client: TestClient, sandbox_url: str
+) -> None:
+    """The ticket system stored the ticket and its answer was lost: the agent gets the ticket
+    (from the record under the filing's key), not "没有提交成功"; the retry files no second one."""
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "lost"}).raise_for_status()
+    headers = {"Idempotency-Key": "agent-form-lost-1"}
+    filed = agent_client.post("/api/agent/complaints", json=_complaint(), headers=headers)
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert filed.status_code == 201, filed.text
+    again = agent_client.post("/api/agent/complaints", json=_complaint(), headers=headers)
+    assert again.json()["ticket_id"] == filed.json()["ticket_id"]
+    assert filed.json()["message"].startswith(f"已受理，工单号 {filed.json()['ticket_id']}")
+
+
+def test_a_complaint_the_ticket_system_cannot_account_for_is_not_called_unfiled(
+    agent_client: TestClient, sandbox_url: str
+) -> None:
+    """The ticket system fails the filing and the look-up by its key: the agent is told it
+    cannot be confirmed (not "没有提交成功", which may be false), and the same form sent again
+    once it is back files one ticket."""
+    httpx.post(f"{sandbox_url}/_faults/complaints", json={"mode": "error"}).raise_for_status()
+    headers = {"Idempotency-Key": "agent-form-error-1"}
+    filed = agent_client.post("/api/agent/complaints", json=_complaint(), headers=headers)
+    httpx.delete(f"{sandbox_url}/_faults").raise_for_status()
+    assert filed.status_code == 503
+    assert "暂时不能确认工单是否已提交" in filed.json()["message"]
+    first = agent_client.post("/api/agent/complaints", json=_complaint(), headers=headers)
+    second = agent_client.post("/api/agent/complaints", json=_complaint(), headers=headers)
+    assert first.status_code == 201 and second.json()["ticket_id"] == first.json()["ticket_id"]
 
 
 def test_a_known_account_gets_the_dialogues_bill_answer(agent_client: TestClient) -> None:
