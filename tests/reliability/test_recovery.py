@@ -89,9 +89,10 @@ def test_killed_sandbox_comes_back_by_itself(own_stack: Stack) -> None:
     gap = [Citizen(own_stack.gateway_url).say("查水费 3100012345") for _ in range(2)]
     own_stack.wait_healthy("sandbox", 60)
     assert own_stack.pid("sandbox") not in (0, old)
-    # The department's circuit breaker may keep answering "busy" until it closes again.
+    # The department's circuit breaker may keep answering "busy" until it closes again; the
+    # sandbox may also be back (in about a second) before the second message of the gap.
     _seconds, more = ask_bills_until_answered(own_stack, 60)
-    assert all(polite(reply) for reply in gap + more), gap + more
+    assert all(polite(reply) or BILL in reply for reply in gap + more), gap + more
 
 
 def test_a_hung_sandbox_is_restarted_by_its_watchdog(own_stack: Stack) -> None:
