@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from departments.base import DepartmentClient, RecordNotFound
+from departments.base import DepartmentClient
 
 Period = Literal["morning", "afternoon"]
 
@@ -198,10 +198,8 @@ class AppointmentClient(DepartmentClient):
     async def made_by(self, idempotency_key: str) -> Booking | None:
         """The booking a write with this key stored, None if the department stored none: what
         to tell the citizen after the write's answer was lost (the key is a hash, no personal data)."""
-        try:
-            return _booking(await self._get(f"/appointments/v1/requests/{idempotency_key}"))
-        except RecordNotFound:
-            return None
+        stored = await self._stored_under(f"/appointments/v1/requests/{idempotency_key}")
+        return None if stored is None else _booking(stored)
 
     async def _write(self, path: str, payload: dict[str, Any], idempotency_key: str) -> Booking:
         """Retried like a read after a timeout or 5xx: the key makes a retry return the booking

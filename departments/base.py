@@ -13,14 +13,16 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from common.settings import DepartmentSettings, load_settings
 
 logger = logging.getLogger(__name__)
+Record = TypeVar("Record")
 INVALID_REQUEST_MESSAGE = "信息不完整或格式不对，请检查后再试"
 
 
@@ -80,6 +82,21 @@ class DepartmentRejected(DepartmentError):
         super().__init__(department, code)
         self.code = code
         self.message = message
+
+
+async def written_or_stored(
+    write: Awaitable[Record], stored: Callable[[], Awaitable[Record | None]], what: str
+) -> Record | None:
+    """A write whose answer may be lost on the way back (a timeout, a 5xx, a dying process):
+    what the write made, or, when the department did not answer it, what its record under the
+    write's idempotency key holds (None: nothing was stored). So nobody is told "not done" about
+    what was done. Raises DepartmentUnavailable when the look-up fails too (the outcome is
+    unknown), and the write's own refusals as they are."""
+    try:
+        return await write
+    except DepartmentUnavailable as error:
+        logger.warning("%s outcome unknown, looked up by its key: %s", what, error)
+        return await stored()
 
 
 class CircuitBreaker:
@@ -174,6 +191,14 @@ class DepartmentClient:
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return await self._request("GET", path, params=params, attempts=1 + self._limits.read_retries)
+
+    async def _stored_under(self, path: str) -> Any | None:
+        """What a write stored under its idempotency key (the department's `.../requests/{key}`),
+        None when it stored nothing."""
+        try:
+            return await self._get(path)
+        except RecordNotFound:
+            return None
 
     async def _post(self, path: str, payload: dict[str, Any], idempotency_key: str | None = None) -> Any:
         """Writes are retried only with an idempotency key, so a retry can never act twice."""

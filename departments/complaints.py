@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from departments.base import DepartmentClient, RecordNotFound
+from departments.base import DepartmentClient
 
 CLOSED = "已办结"
 
@@ -94,10 +94,8 @@ class ComplaintClient(DepartmentClient):
     async def filed_by(self, idempotency_key: str) -> Ticket | None:
         """The ticket a filing with this key stored, None if the ticket system stored none: what
         to tell the citizen after the filing's answer was lost (the key is a hash, no personal data)."""
-        try:
-            return _ticket(await self._get(f"/complaints/v1/requests/{idempotency_key}"))
-        except RecordNotFound:
-            return None
+        stored = await self._stored_under(f"/complaints/v1/requests/{idempotency_key}")
+        return None if stored is None else _ticket(stored)
 
     async def ticket(self, ticket_id: str) -> Ticket:
         """Raises RecordNotFound for an unknown ticket number."""

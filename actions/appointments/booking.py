@@ -19,7 +19,13 @@ from actions.form_stack import resumes_after
 from actions.forms import form_run_id
 from common.time_words import city_today
 from departments.appointments import Booking, BookingRequest
-from departments.base import DepartmentRejected, DepartmentUnavailable, RecordNotFound, idempotency_key
+from departments.base import (
+    DepartmentRejected,
+    DepartmentUnavailable,
+    RecordNotFound,
+    idempotency_key,
+    written_or_stored,
+)
 from departments.registry import departments
 from notices.subscriptions import APPOINTMENT, follow_quietly
 
@@ -132,7 +138,9 @@ class ActionBookAppointment(Action):
         moving = tracker.get_slot("appointment_reschedule")
         key = booking_key(tracker)
         try:
-            booking = await self._submit(tracker, key)
+            booking = await written_or_stored(
+                self._submit(tracker, key), lambda: departments().appointments.made_by(key), "booking"
+            )
         except DepartmentRejected as rejected:
             logger.info("booking refused: %s", rejected.code)
             if rejected.code in TAKEN_CODES:
@@ -153,18 +161,14 @@ class ActionBookAppointment(Action):
         except RecordNotFound:
             dispatcher.utter_message(text="没有找到要改的预约，可能已经取消了。说“我的预约”可以查看。")
             return reset
-        except DepartmentUnavailable as error:
-            logger.warning("booking outcome unknown: %s", error)
-            try:
-                booking = await departments().appointments.made_by(key)
-            except DepartmentUnavailable:
-                # Kept unsettled (the form's answers stay, so the key can be made again): the
-                # next look at the bookings asks the department first (settle_booking).
-                dispatcher.utter_message(text=UNKNOWN_OUTCOME)
-                return []
-            if booking is None:
-                dispatcher.utter_message(text=BUSY)
-                return reset
+        except DepartmentUnavailable:
+            # Kept unsettled (the form's answers stay, so the key can be made again): the
+            # next look at the bookings asks the department first (settle_booking).
+            dispatcher.utter_message(text=UNKNOWN_OUTCOME)
+            return []
+        if booking is None:
+            dispatcher.utter_message(text=BUSY)
+            return reset
         return await booked(dispatcher, tracker, booking, reset)
 
     @staticmethod

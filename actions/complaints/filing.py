@@ -17,7 +17,7 @@ from actions.complaints.follow_up import OWN_TICKETS_SLOT
 from actions.complaints.form import FORM_SLOTS
 from actions.form_stack import resumes_after
 from actions.forms import form_run_id, latest_text
-from departments.base import DepartmentRejected, DepartmentUnavailable, idempotency_key
+from departments.base import DepartmentRejected, DepartmentUnavailable, idempotency_key, written_or_stored
 from departments.complaints import ComplaintDraft, Ticket
 from departments.registry import departments
 from hotspots.filing import merged_notice
@@ -171,23 +171,21 @@ class ActionFileComplaint(Action):
         if not tracker.get_slot("complaint_confirmed"):
             return reset
         key = complaint_key(tracker)
+        complaints = departments().complaints
         try:
-            ticket = await departments().complaints.file(complaint_draft(tracker), key)
+            ticket = await written_or_stored(
+                complaints.file(complaint_draft(tracker), key), lambda: complaints.filed_by(key), "complaint"
+            )
         except DepartmentRejected as rejected:
             logger.info("complaint refused: %s", rejected.code)
             dispatcher.utter_message(text=f"没有提交成功：{rejected.message}。")
             return reset
-        except DepartmentUnavailable as error:
-            logger.warning("complaint outcome unknown: %s", error)
-            try:
-                stored = await departments().complaints.filed_by(key)
-            except DepartmentUnavailable:
-                # Kept unsettled (the form's answers stay, so the key can be made again): the
-                # next word about complaints asks the ticket system first (settle_complaint).
-                dispatcher.utter_message(text=UNKNOWN_OUTCOME)
-                return []
-            if stored is None:
-                dispatcher.utter_message(text=NOT_FILED)
-                return reset
-            ticket = stored
+        except DepartmentUnavailable:
+            # Kept unsettled (the form's answers stay, so the key can be made again): the
+            # next word about complaints asks the ticket system first (settle_complaint).
+            dispatcher.utter_message(text=UNKNOWN_OUTCOME)
+            return []
+        if ticket is None:
+            dispatcher.utter_message(text=NOT_FILED)
+            return reset
         return await filed(dispatcher, tracker, ticket)

@@ -30,7 +30,7 @@ from common.masking import mask_phone, mask_text
 from common.time_words import CITY_TIMEZONE, city_today
 from complaint_router.router import shared_router
 from departments.appointment_text import bookings_text
-from departments.base import DepartmentError, DepartmentRejected
+from departments.base import DepartmentError, DepartmentRejected, written_or_stored
 from departments.base import idempotency_key as write_key
 from departments.bill_types import BILL_TYPES
 from departments.bills import WrongAccount, bill_answer
@@ -119,8 +119,12 @@ def _problem(status_code: int, error: str, message: str) -> JSONResponse:
 
 
 def _busy(error: DepartmentError, consequence: str = "暂时查不到") -> JSONResponse:
+    return _department_busy(error.department, consequence)
+
+
+def _department_busy(department: str, consequence: str) -> JSONResponse:
     """The agent is the hotline, so unlike the citizen's answer this one does not say "拨打12345"."""
-    return _problem(503, "department_unavailable", f"{error.department}繁忙，{consequence}，请稍后再试。")
+    return _problem(503, "department_unavailable", f"{department}繁忙，{consequence}，请稍后再试。")
 
 
 def _sentence(text: str) -> str:
@@ -198,22 +202,17 @@ async def file_complaint(
         "anonymous" if draft.anonymous else None,
     )
     try:
-        ticket = await clients.complaints.file(draft, key)
+        ticket = await written_or_stored(
+            clients.complaints.file(draft, key), lambda: clients.complaints.filed_by(key), "agent complaint"
+        )
     except DepartmentRejected as rejected:
         logger.info("agent complaint refused: %s", rejected.code)
         return _problem(422, rejected.code, f"没有提交成功：{_sentence(rejected.message)}")
     except DepartmentError as error:
-        # The write may have been stored before its answer was lost: the record under the
-        # key says which, so the agent is never told "not filed" about a filed ticket.
-        logger.warning("agent complaint outcome unknown: %s", error)
-        try:
-            stored = await clients.complaints.filed_by(key)
-        except DepartmentError as lookup_error:
-            logger.warning("agent complaint still unknown: %s", lookup_error)
-            return _busy(lookup_error, "暂时不能确认工单是否已提交，同一表单再提交一次不会重复建单")
-        if stored is None:
-            return _busy(error, "工单没有提交成功")
-        ticket = stored
+        logger.warning("agent complaint still unknown: %s", error)
+        return _busy(error, "暂时不能确认工单是否已提交，同一表单再提交一次不会重复建单")
+    if ticket is None:
+        return _department_busy(clients.complaints.department_name, "工单没有提交成功")
     logger.info("agent %s filed ticket %s", agent, ticket.ticket_id)
     return {
         "ticket_id": ticket.ticket_id,
