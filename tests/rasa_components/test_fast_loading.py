@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from pathlib import Path
 
 import yaml
 
 from scripts.stack import RASA_BIN
-from scripts.train import PROJECT_ROOT, ensure_model, rasa_environment
+from scripts.train import PROJECT_ROOT, ensure_model
+from tests.rasa_components.rasa_python import rasa_json
 
-RASA_PYTHON = RASA_BIN.parent / "python"
 FAST_LOADING = "rasa_components.fast_loading"
 
 
@@ -30,16 +28,7 @@ def test_trained_model_loads_without_its_training_graph_and_predicts() -> None:
     fitted on load; what DIET and TED then predict shows that their weights were restored."""
     model = os.environ.get("STACK_MODEL") or str(ensure_model(RASA_BIN))
     messages = ["上个月电费交了没", "楼下烧烤店油烟太大了", "护照怎么办", "我要结婚了要办什么"]
-    completed = subprocess.run(
-        [str(RASA_PYTHON), str(Path(__file__).with_name("predict_with_model.py")), model, *messages],
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    passes = json.loads(completed.stdout.strip().splitlines()[-1])
+    passes = rasa_json(str(Path(__file__).with_name("predict_with_model.py")), model, *messages)
     predictions = passes["first"]
     assert [(item["intent"], item["entities"]) for item in predictions] == [
         ("query_bill", {"date": "上个月", "bill_type": "electricity"}),
@@ -60,16 +49,7 @@ def test_cached_predictions_are_the_models_own() -> None:
     and dialogue state with exactly what the model computes without them."""
     model = os.environ.get("STACK_MODEL") or str(ensure_model(RASA_BIN))
     messages = ["你好", "查水费户号3100012345", "你好", "楼下烧烤店油烟太大了"]
-    completed = subprocess.run(
-        [str(RASA_PYTHON), str(Path(__file__).with_name("predict_with_model.py")), model, *messages],
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    passes = json.loads(completed.stdout.strip().splitlines()[-1])
+    passes = rasa_json(str(Path(__file__).with_name("predict_with_model.py")), model, *messages)
     assert passes["uncached"] == passes["first"] == passes["again"]
     caches = passes["caches"]
     assert len(caches) == 2, caches  # DIET's and TED's

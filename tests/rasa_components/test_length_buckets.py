@@ -6,37 +6,25 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 from pathlib import Path
 
 import yaml
 
-from scripts.stack import RASA_BIN
-from scripts.train import PROJECT_ROOT, rasa_environment
+from scripts.train import PROJECT_ROOT
+from tests.rasa_components.rasa_python import rasa_json
 
-RASA_PYTHON = RASA_BIN.parent / "python"
 # many short messages and a few long letters, as in data/: 200 messages, batches of 16
 LENGTHS = [random.Random(7).choice([2, 3, 4, 5, 6, 8, 11]) for _ in range(188)] + list(range(60, 180, 10))
 
 
 def _batches(strategy: str, epochs: int = 3, batch_size: int = 16) -> list[list[list[int]]]:
-    completed = subprocess.run(
-        [
-            str(RASA_PYTHON),
-            str(Path(__file__).with_name("batch_lengths.py")),
-            strategy,
-            str(epochs),
-            str(batch_size),
-            *map(str, LENGTHS),
-        ],
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    report = rasa_json(
+        str(Path(__file__).with_name("batch_lengths.py")),
+        strategy,
+        str(epochs),
+        str(batch_size),
+        *map(str, LENGTHS),
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["generator"] == "LengthBucketedBatchGenerator"
     return report["epochs"]
 

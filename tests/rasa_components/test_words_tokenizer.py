@@ -4,12 +4,11 @@ can tag no blank entity; config.yml tokenizes with it."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import yaml
 
-from scripts.stack import RASA_BIN
-from scripts.train import PROJECT_ROOT, rasa_environment
+from scripts.train import PROJECT_ROOT
+from tests.rasa_components.rasa_python import rasa_json
 
 TOKENIZE = """
 import json, sys
@@ -23,16 +22,7 @@ print(json.dumps([[(t.text, t.start, t.end) for t in tokenizer.tokenize(Message(
 
 
 def _tokens(*texts: str) -> list[list[list[object]]]:
-    completed = subprocess.run(
-        [str(RASA_BIN.parent / "python"), "-c", TOKENIZE, json.dumps(texts)],
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return rasa_json("-c", TOKENIZE, json.dumps(texts), timeout_seconds=120)
 
 
 def test_spaces_and_tabs_make_no_tokens_and_offsets_stay_right() -> None:
