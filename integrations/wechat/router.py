@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 PATH = "/wechat"
 SUCCESS = "success"
+# Plain text, as WeChat's servers read the body; Chinese, as whoever opens the address reads it
+# (the Alipay channel says the same of itself).
+NOT_CONFIGURED = "微信公众号服务暂未开通，请通过网页或支付宝咨询，也可拨打12345。"
 _REFUSALS = {
     400: "bad request",
     403: "forbidden",
@@ -125,12 +128,13 @@ def create_router(config: WeChatConfig, channel: WeChatChannel, store: KeyValueS
     return router
 
 
+
 def _unconfigured_router() -> APIRouter:
     router = APIRouter()
 
     @router.api_route(PATH, methods=["GET", "POST"], include_in_schema=False)
     async def not_configured() -> Response:
-        return PlainTextResponse("wechat channel not configured", status_code=503)
+        return PlainTextResponse(NOT_CONFIGURED, status_code=503)
 
     return router
 

@@ -22,7 +22,7 @@ from integrations.wechat.channel import (
 from integrations.wechat.config import WeChatConfig
 from integrations.wechat.menu import load_menu
 from integrations.wechat.protocol import sign
-from integrations.wechat.router import mount_wechat
+from integrations.wechat.router import NOT_CONFIGURED, mount_wechat
 from integrations.wechat.simulator import Push, render_xml
 from tests.servers import serve
 from tests.wechat.conftest import (
@@ -84,7 +84,8 @@ async def test_unconfigured_channel_answers_503(monkeypatch: pytest.MonkeyPatch)
     with serve(app) as url:
         async with httpx.AsyncClient() as http:
             response = await http.post(f"{url}/wechat", content=b"<xml></xml>")
-    assert (response.status_code, response.text) == (503, "wechat channel not configured")
+    assert (response.status_code, response.text) == (503, NOT_CONFIGURED)
+    assert "暂未开通" in response.text and "12345" in response.text
 
 
 def _tampered(push: Push, **params: str) -> Push:
