@@ -128,7 +128,6 @@ def create_router(config: WeChatConfig, channel: WeChatChannel, store: KeyValueS
     return router
 
 
-
 def _unconfigured_router() -> APIRouter:
     router = APIRouter()
 
