@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 from analytics.conversations import Conversations, next_turn
 from analytics.records import BadAnswer
 from common.masking import mask_text
+from hotspots.clustering import cut_tree
 from hotspots.encoder import embed
 from knowledge_base.retriever import Retriever
 
@@ -78,17 +78,9 @@ def collect(conversations: Conversations, bad_answers: list[BadAnswer]) -> list[
 
 def group(embeddings: np.ndarray, threshold: float) -> list[list[int]]:
     """Groups of row indices, largest first (singletons included)."""
-    if len(embeddings) < 2:
-        return [[index] for index in range(len(embeddings))]
     distances = np.maximum(1.0 - np.clip(embeddings @ embeddings.T, -1.0, 1.0), 0.0)
     np.fill_diagonal(distances, 0.0)
-    labels = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
-    ).fit_predict(distances)
-    found: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        found.setdefault(int(label), []).append(index)
-    return sorted(found.values(), key=lambda members: (-len(members), members[0]))
+    return sorted(cut_tree(distances, threshold), key=lambda members: (-len(members), members[0]))
 
 
 @dataclass(frozen=True)

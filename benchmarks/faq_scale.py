@@ -33,9 +33,9 @@ if str(PROJECT_ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from benchmarks.report import BenchmarkSkipped, markdown_table, write_report  # noqa: E402
+from benchmarks.tfidf_baseline import CharNgramIndex  # noqa: E402
 from knowledge_base.catalog import Catalog, Entry  # noqa: E402
 from knowledge_base.config import DecisionThresholds, RetrieverConfig  # noqa: E402
-from knowledge_base.lexical import CharNgramIndex  # noqa: E402
 from knowledge_base.retriever import Retriever, decide_from_scores  # noqa: E402
 from knowledge_base.text import normalize  # noqa: E402
 

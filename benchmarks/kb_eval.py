@@ -31,11 +31,11 @@ if str(PROJECT_ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
+from benchmarks.tfidf_baseline import CharNgramIndex  # noqa: E402
 from knowledge_base.catalog import Catalog, Entry, load_catalog  # noqa: E402
 from knowledge_base.config import DEFAULT_EVAL_DIR, DecisionThresholds, RetrieverConfig  # noqa: E402
 from knowledge_base.encoders import encoder_fingerprint  # noqa: E402
 from knowledge_base.heldout import HeldoutQuestion, heldout_files, load_heldout  # noqa: E402
-from knowledge_base.lexical import CharNgramIndex  # noqa: E402
 from knowledge_base.retriever import Retriever, decide_from_scores, fuse_scores, shared_encoder  # noqa: E402
 from knowledge_base.text import normalize  # noqa: E402
 

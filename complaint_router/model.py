@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from common.ngrams import char_ngrams
 from complaint_router.categories import Category
 from complaint_router.text import normalize
 
@@ -30,13 +31,6 @@ _WORD_SKIP = set(" ，。！？、；：“”‘’（）《》,.!?;:()[]【】
 
 class ModelFileError(ValueError):
     """A model file that is missing, damaged or of another format version."""
-
-
-def char_ngrams(text: str, low: int, high: int) -> list[str]:
-    """Every character n-gram of the normalized text, low <= n <= high."""
-    return [
-        text[start : start + size] for size in range(low, high + 1) for start in range(len(text) - size + 1)
-    ]
 
 
 _JIEBA_LOCK = threading.Lock()

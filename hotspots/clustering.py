@@ -73,27 +73,32 @@ def distances(complaints: list[Complaint], embeddings: np.ndarray, params: Clust
     return np.maximum(matrix, 0.0)
 
 
+def cut_tree(distances: np.ndarray, threshold: float, linkage: str = "average") -> list[list[int]]:
+    """Row indices of a precomputed distance matrix grouped by agglomerative clustering cut at
+    `threshold` (singletons included), in no particular order. scikit-learn is imported on first
+    use: at import time it would cost every process that merely can cluster (the gateway, the
+    action server) about 66 MB and seconds of its start."""
+    if len(distances) < 2:
+        return [[index] for index in range(len(distances))]
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage=linkage, distance_threshold=threshold
+    ).fit_predict(distances)
+    found: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        found[int(label)].append(index)
+    return list(found.values())
+
+
 def cluster(complaints: list[Complaint], embeddings: np.ndarray, params: ClusterParams) -> list[list[int]]:
     """Groups of indices into `complaints` (singletons included), largest first."""
     by_category: dict[str, list[int]] = defaultdict(list)
     for index, complaint in enumerate(complaints):
         by_category[complaint.category].append(index)
-    from sklearn.cluster import AgglomerativeClustering  # heavy: off the action server's start
-
     groups: list[list[int]] = []
     for members in by_category.values():
-        if len(members) == 1:
-            groups.append(members)
-            continue
         matrix = distances([complaints[i] for i in members], embeddings[members], params)
-        labels = AgglomerativeClustering(
-            n_clusters=None,
-            metric="precomputed",
-            linkage=params.linkage,
-            distance_threshold=params.threshold,
-        ).fit_predict(matrix)
-        found: dict[int, list[int]] = defaultdict(list)
-        for member, label in zip(members, labels, strict=True):
-            found[int(label)].append(member)
-        groups.extend(found.values())
+        for found in cut_tree(matrix, params.threshold, params.linkage):
+            groups.append([members[i] for i in found])
     return sorted(groups, key=lambda group: (-len(group), min(group)))

@@ -10,31 +10,56 @@ split, benchmarks/faq_scale.py): BM25 over char 1-2-grams weights a term by its 
 the whole FAQ, which a per-document TF-IDF cosine dilutes as entries grow long, and its
 score is divided by the most the query could score (every n-gram matched), so it lies in
 [0, 1] whatever the query's length and can share thresholds with the cosines.
-`CharNgramIndex` (char 1-3-gram TF-IDF cosine) stays as the benchmarks' baseline.
+The counting is done here rather than by scikit-learn's CountVectorizer (same n-grams,
+same counts): importing scikit-learn cost every process that searches the knowledge base
+about 66 MB of memory (the gateway and the action server both do; issue 18's memory target).
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from common.ngrams import char_ngrams
+
+_WHITESPACE_RUNS = re.compile(r"\s\s+")
 
 
-class CharNgramIndex:
-    """Cosine similarity between a query and each document over char 1-3-gram TF-IDF."""
+class CharNgramCounts:
+    """Char n-gram counts over the vocabulary of the documents it was built from, as sklearn's
+    `CountVectorizer(analyzer="char", lowercase=False)` counts them (runs of whitespace read as
+    one space, n-grams unseen in the documents ignored)."""
 
-    def __init__(self, documents: Sequence[str], ngram_range: tuple[int, int] = (1, 3)) -> None:
-        self._vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False
+    def __init__(self, documents: Sequence[str], ngram_range: tuple[int, int]) -> None:
+        self._low, self._high = ngram_range
+        grams = [self._grams(document) for document in documents]
+        self.vocabulary = {
+            gram: index for index, gram in enumerate(sorted({g for doc in grams for g in doc}))
+        }
+        self.documents = self._matrix(grams)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._matrix([self._grams(text) for text in texts])
+
+    def _grams(self, text: str) -> list[str]:
+        return char_ngrams(_WHITESPACE_RUNS.sub(" ", text), self._low, self._high)
+
+    def _matrix(self, grams_per_text: list[list[str]]) -> sp.csr_matrix:
+        indptr, indices, counts = [0], [], []
+        for grams in grams_per_text:
+            row = Counter(index for gram in grams if (index := self.vocabulary.get(gram)) is not None)
+            for index, count in sorted(row.items()):
+                indices.append(index)
+                counts.append(count)
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.asarray(counts, np.float32), np.asarray(indices, np.int32), np.asarray(indptr, np.int64)),
+            shape=(len(grams_per_text), len(self.vocabulary)),
         )
-        self._matrix = self._vectorizer.fit_transform(documents).T.tocsr()
-
-    def scores(self, query: str) -> np.ndarray:
-        """One cosine per document (rows are L2-normalized by the vectorizer)."""
-        query_vector = self._vectorizer.transform([query])
-        return np.asarray((query_vector @ self._matrix).todense()).ravel()
 
 
 class CharBm25Index:
@@ -47,8 +72,8 @@ class CharBm25Index:
         k1: float = 1.2,
         b: float = 0.5,
     ) -> None:
-        self._vectorizer = CountVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=False)
-        counts = self._vectorizer.fit_transform(documents).astype(np.float32).tocsr()
+        self._ngrams = CharNgramCounts(documents, ngram_range)
+        counts = self._ngrams.documents
         self._k1, self._b = k1, b
         document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         total = counts.shape[0]
@@ -68,7 +93,7 @@ class CharBm25Index:
     def _query(self, queries: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Binary query vectors (a repeated n-gram in a short question is not extra evidence)
         and the most each query can score, the sum of its n-grams' saturated weights."""
-        vectors = self._vectorizer.transform(queries).tocsr()
+        vectors = self._ngrams.transform(queries)
         vectors.data[:] = 1.0
         best = np.asarray(vectors @ (self._idf * (self._k1 + 1.0))).ravel()
         return vectors, np.maximum(best, 1e-9)
@@ -85,6 +110,6 @@ class CharBm25Index:
         """Each query against its own ad-hoc document, with the index's IDF and average length:
         calibration scores a held-out phrasing against its entry's remaining phrasings."""
         vectors, best = self._query(queries)
-        counts = self._vectorizer.transform(documents).astype(np.float32).tocsr()
+        counts = self._ngrams.transform(documents)
         weights = self._term_weights(counts, np.asarray(counts.sum(axis=1)).ravel())
         return (np.asarray(vectors.multiply(weights).sum(axis=1)).ravel() / best).astype(np.float32)

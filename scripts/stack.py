@@ -510,25 +510,25 @@ class Stack:
         return "\n".join(lines)
 
     def _watchdogs(self, services: list[Service], value: Callable[[str], str]) -> list[str]:
-        """One watchdog per program with a liveness URL (scripts/watchdog.py): a process that
+        """One watchdog for every program with a liveness URL (scripts/watchdog.py): a process that
         answered once and then stops answering (hung, deadlocked, stopped) is restarted like a
         dead one. supervisord's own restart covers only processes that exit."""
-        lines: list[str] = []
-        for service in services:
-            if not service.liveness_url:
-                continue
-            check = [str(APP_PYTHON), str(WATCHDOG_SCRIPT), service.name, service.liveness_url]
-            if service.serving_nice:
-                check += ["--nice", str(service.serving_nice)]
-            lines += [
-                f"[eventlistener:watchdog-{service.name}]",
-                f"command={value(shlex.join(check))}",
-                "events=TICK_5",
-                "autorestart=true",
-                f"stderr_logfile={value(str(self.log_dir / f'watchdog-{service.name}.log'))}",
-                "",
-            ]
-        return lines
+        watched = [
+            f"{service.name}={service.liveness_url}"
+            + (f"@{service.serving_nice}" if service.serving_nice else "")
+            for service in services
+            if service.liveness_url
+        ]
+        if not watched:
+            return []
+        return [
+            "[eventlistener:watchdog]",
+            f"command={value(shlex.join([str(APP_PYTHON), str(WATCHDOG_SCRIPT), *watched]))}",
+            "events=TICK_5",
+            "autorestart=true",
+            f"stderr_logfile={value(str(self.log_dir / 'watchdog.log'))}",
+            "",
+        ]
 
     def rpc(self) -> Any:
         """supervisord's XML-RPC interface (`rpc().supervisor.getAllProcessInfo()`...)."""

@@ -1,17 +1,19 @@
 """supervisord event listener that restarts a program which is running but no longer answers.
 
-    watchdog.py PROGRAM LIVENESS_URL [--nice N]   (started by scripts/stack.py, one per program)
+    watchdog.py PROGRAM=LIVENESS_URL[@NICE] ...   (started by scripts/stack.py, one for all programs)
 
 supervisord restarts a program that exits; a hung one (deadlocked, stopped, its event loop
-blocked) stays "RUNNING" forever. On every TICK_5 event this listener asks the program's
-liveness URL; after FAILURES_BEFORE_RESTART failed checks in a row it restarts the program
-through supervisord's RPC interface, as `supervisorctl restart` would.
+blocked) stays "RUNNING" forever. On every TICK_5 event this listener asks each program's
+liveness URL, all at once (one hung program must not delay the checks of the others); after
+FAILURES_BEFORE_RESTART failed checks in a row it restarts the program through supervisord's
+RPC interface, as `supervisorctl restart` would. One listener watches every program: a
+listener per program cost 25 MB of memory each for a loop that mostly sleeps.
 
 Only a process that has answered once is watched: on a loaded machine a program may take a
 minute to bind its port, and restarting it for that would restart it forever (superlance's
 httpok does exactly that: it restarts on the first failed check of any RUNNING process).
 
-With `--nice N` the program's whole process group (its workers and their threads included) is
+With `@NICE` the program's whole process group (its workers and their threads included) is
 set to niceness N the first time a new process answers: Rasa starts at the priority it was
 given, so a lone Rasa coming back (the citizens' longest wait) does not yield to others, and
 serves at N, below the light processes, so their restarts and the gateway's answers do not
@@ -22,6 +24,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from supervisor import childutils
@@ -75,19 +80,45 @@ class Watch:
             print(f"{self.program}: could not set niceness {self.nice}: {error}", file=sys.stderr)
 
 
+def parse_watches(arguments: list[str]) -> list[Watch]:
+    """`PROGRAM=URL[@NICE]` each (a URL holds no "@" here: the stack's are plain http://host:port/...)."""
+    watches: list[Watch] = []
+    for argument in arguments:
+        program, _, target = argument.partition("=")
+        url, _, nice = target.partition("@")
+        watches.append(Watch(program, url, int(nice or 0)))
+    return watches
+
+
+def tick_all(watches: list[Watch], rpc_of_thread: Callable[[], object], pool: ThreadPoolExecutor) -> None:
+    """Every program checked concurrently; a failure to check one is logged, never fatal (a
+    listener that dies would stop watching them all)."""
+
+    def tick(watch: Watch) -> None:
+        try:
+            watch.tick(rpc_of_thread())
+        except Exception as error:
+            print(f"watchdog of {watch.program}: {type(error).__name__}: {error}", file=sys.stderr)
+
+    list(pool.map(tick, watches))
+
+
 def main(argv: list[str]) -> None:
-    program, url, *options = argv
-    nice = int(options[options.index("--nice") + 1]) if "--nice" in options else 0
-    watch = Watch(program, url, nice)
-    rpc = childutils.getRPCInterface(os.environ)
-    while True:
-        headers, _payload = childutils.listener.wait(sys.stdin, sys.stdout)
-        if headers["eventname"].startswith("TICK"):
-            try:
-                watch.tick(rpc)
-            except Exception as error:  # a listener that dies would stop watching
-                print(f"watchdog of {program}: {type(error).__name__}: {error}", file=sys.stderr)
-        childutils.listener.ok(sys.stdout)
+    watches = parse_watches(argv)
+    local = threading.local()
+
+    def rpc_of_thread() -> object:
+        """xmlrpc's transport holds one connection and is not thread-safe: one per thread."""
+        if not hasattr(local, "rpc"):
+            local.rpc = childutils.getRPCInterface(os.environ)
+        return local.rpc
+
+    with ThreadPoolExecutor(max_workers=max(len(watches), 1)) as pool:
+        while True:
+            headers, _payload = childutils.listener.wait(sys.stdin, sys.stdout)
+            if headers["eventname"].startswith("TICK"):
+                tick_all(watches, rpc_of_thread, pool)
+            childutils.listener.ok(sys.stdout)
 
 
 if __name__ == "__main__":

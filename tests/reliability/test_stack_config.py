@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -237,6 +238,11 @@ def test_supervisord_config_restarts_each_process_as_a_group(tmp_path: Path) -> 
         assert section["stdout_logfile"] == str(tmp_path / "logs" / f"{name}.log")
     assert config["supervisord"]["nodaemon"] == "true"
     assert config["eventlistener:reaper"]["events"] == "PROCESS_STATE_EXITED"
+    # One watchdog listener for every program with a liveness URL (25 MB each when there were four).
+    listeners = [section for section in config.sections() if section.startswith("eventlistener:watchdog")]
+    assert listeners == ["eventlistener:watchdog"]
+    watched = shlex.split(config["eventlistener:watchdog"]["command"])[2:]
+    assert [argument.partition("=")[0] for argument in watched] == ["sandbox", "actions", "rasa", "gateway"]
 
 
 def test_systemd_units_mirror_the_supervised_processes(tmp_path: Path) -> None:
