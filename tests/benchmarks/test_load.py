@@ -3,7 +3,7 @@ The figures themselves are measured by `python -m benchmarks.load`, never assert
 
 from __future__ import annotations
 
-from benchmarks.load import BILL_QUERIES, GREETINGS, mixed, mixed_scripts, new_sender, varied
+from benchmarks.load import BILL_QUERIES, GREETINGS, mixed, mixed_scripts, new_sender, run_alternating, varied
 from benchmarks.load_report import BARE, CHAT, WECHAT, Result, Sample, report
 
 
@@ -64,3 +64,32 @@ def test_the_report_states_every_target_with_the_measured_figure() -> None:
     assert "| 16 concurrent bill queries | /api/chat | 10 | 5.0 | 100 | 200 | 200 | 1 |" in text
     assert "| notices, retention, supervisord | 150 / 120 |" in text
     assert "| whole stack | 550 / 440 |" in text
+
+
+class _Channel:
+    def __init__(self, name: str, sent: list[str], millis: float) -> None:
+        self.name, self._sent, self._millis = name, sent, millis
+
+    async def send(self, sender: str, text: str) -> Sample:
+        self._sent.append(self.name)
+        return Sample("", self._millis / 1000, "normal")
+
+
+class _Meter:
+    """CPU that grows by one second on every read, as if each message cost the stack a second."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def cpu(self) -> dict[str, float]:
+        self.reads += 1
+        return {"rasa": float(self.reads)}
+
+
+async def test_one_at_a_time_the_channels_take_turns_message_by_message() -> None:
+    sent: list[str] = []
+    bare, chat = _Channel(BARE, sent, 10), _Channel(CHAT, sent, 12)
+    results = await run_alternating(_Meter(), "unloaded greeting", (bare, chat), varied(GREETINGS, 3))  # type: ignore[arg-type]
+    assert sent == [BARE, CHAT] * 3
+    assert [(r.channel, len(r.samples), r.cpu["rasa"]) for r in results] == [(BARE, 3, 3.0), (CHAT, 3, 3.0)]
+    assert results[1].seconds == 3 * 0.012

@@ -119,7 +119,7 @@ async def test_a_message_dropped_by_an_instance_still_answering_is_not_sent_agai
     with (
         dropping_instance(gone_after_drop=False) as alive_dropper,
         serve(answering_instance("查电费", heard)) as other,
-        pytest.raises(RasaUnavailable, match="RemoteProtocolError"),
+        pytest.raises(RasaUnavailable, match="ServerDisconnected"),
     ):
         await say(alive_dropper, other, "0531880001")
     assert heard == []
