@@ -104,19 +104,21 @@ class MemoryStore:
         turns = self._turns.setdefault(name, _Turns())
         turns.issued += 1
         ticket = turns.issued
-        async with turns.changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    turns.changed.wait_for(lambda: turns.served >= ticket - 1), wait_seconds
-                )
+        if turns.served < ticket - 1:  # someone is ahead; the usual case, nobody, costs no wait
+            async with turns.changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        turns.changed.wait_for(lambda: turns.served >= ticket - 1), wait_seconds
+                    )
         try:
             yield
         finally:
-            async with turns.changed:
-                turns.served = max(turns.served, ticket)
-                turns.changed.notify_all()
+            turns.served = max(turns.served, ticket)
             if turns.served >= turns.issued:
                 self._turns.pop(name, None)
+            else:
+                async with turns.changed:
+                    turns.changed.notify_all()
 
     async def ping(self) -> bool:
         return True
