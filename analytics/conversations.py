@@ -1,7 +1,7 @@
 """The stored conversations, read-only, as turns: a citizen's message and what followed it.
 
 Rasa keeps every event in its SQL tracker store (`events`: sender_id, type_name, timestamp,
-data), where `scripts/stack.py` (`tracker_store_config`) puts it: SQLite in
+data), where `common/conversation_store.py` (`tracker_store_config`) puts it: SQLite in
 STATE_DIR/conversations.db by default, PostgreSQL with DATABASE_URL. With REDIS_URL the
 conversations live in Redis, which this reader does not scan (`ConversationsUnavailable`).
 
@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, create_engine, inspect, text
 
 from analytics.period import Period, as_utc
+from common.conversation_store import tracker_store_config
 from common.database import shared_engine
 from common.settings import Settings
-from scripts.stack import tracker_store_config
 
 CHANNELS = ("web", "wechat", "alipay")
 OTHER_CHANNEL = "other"

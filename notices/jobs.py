@@ -2,7 +2,9 @@
 (`assistant_notice_jobs`, the SQLAlchemy job store: SQLite embedded, PostgreSQL with
 DATABASE_URL): plan the inbox and send what is due every NOTICE_SEND_INTERVAL_SECONDS, poll the
 departments' event feed every NOTICE_POLL_SECONDS (0: webhooks only), scan subscribed bills
-every NOTICE_BILL_SCAN_MINUTES. With REDIS_URL the round queues the due notices on Redis
+every NOTICE_BILL_SCAN_MINUTES, and purge Rasa's SQL conversations past
+CONVERSATION_RETENTION_DAYS every hour from the start (a program of its own cost the stack
+47 MB for one query an hour). With REDIS_URL the round queues the due notices on Redis
 (`notices.queue`, arq) and this process's queue worker sends them, beside any started with
 `python -m notices worker`. Each round touches the heartbeat file (`notices.health`), which the
 containers' liveness check reads. The job store names each job's function by its import path,
@@ -13,14 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from common.conversation_store import PURGE_EVERY_SECONDS, purge_conversations, tracker_store_config
 from common.database import shared_engine
 from common.settings import Settings
 from departments.bindings import BindingStore
@@ -101,14 +106,31 @@ async def scan_job() -> None:
     await _guarded(lambda process: process.worker.planner.scan_bills())
 
 
+async def purge_job() -> None:
+    """Rasa's SQL tracker store without the conversations past their retention (Redis ones
+    expire by themselves); in a thread, as the SQL blocks."""
+    try:
+        purged = await asyncio.to_thread(purge_conversations, os.environ)
+    except Exception:
+        logger.exception("purging conversations past their retention failed; the next round tries again")
+        return
+    if purged:
+        logger.info("purged %d conversation events past their retention", purged)
+
+
+def _purges(settings: Settings) -> bool:
+    return tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0
+
+
 def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     notices = settings.notices
     jobs = {
-        "deliver": (deliver_job, notices.send_interval_seconds),
-        "poll": (poll_job, notices.poll_seconds),
-        "scan-bills": (scan_job, notices.bill_scan_minutes * 60),
+        "deliver": (deliver_job, notices.send_interval_seconds, False),
+        "poll": (poll_job, notices.poll_seconds, False),
+        "scan-bills": (scan_job, notices.bill_scan_minutes * 60, False),
+        "purge-conversations": (purge_job, PURGE_EVERY_SECONDS if _purges(settings) else 0, True),
     }
-    for job_id, (function, seconds) in jobs.items():
+    for job_id, (function, seconds, at_start) in jobs.items():
         if seconds > 0:
             scheduler.add_job(
                 f"notices.jobs:{function.__name__}",
@@ -116,6 +138,7 @@ def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
                 seconds=seconds,
                 id=job_id,
                 replace_existing=True,
+                **({"next_run_time": datetime.now(UTC)} if at_start else {}),
             )
         elif scheduler.get_job(job_id):
             scheduler.remove_job(job_id)

@@ -4,7 +4,7 @@ each is healthy, and stops all of them together.
     python scripts/stack.py                      # `make run`: start, print the URLs, Ctrl-C stops
     python scripts/stack.py systemd --out DIR    # the same processes as systemd units
     python scripts/stack.py render-endpoints     # Rasa's endpoints file from the environment
-    python scripts/stack.py purge [--every S]    # drop conversations past their retention
+    python scripts/stack.py purge                # drop conversations past their retention now
 
 Supervision is supervisor's (PyPI `supervisor`, run in the foreground with a config generated
 under STATE_DIR): a process that dies is started again at once, one that keeps dying while
@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, unquote, urlparse
+from urllib.parse import quote, urlparse
 
 import yaml
 
@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from common.conversation_store import (  # noqa: E402
+    purge_conversations,
+    redis_common,
+    tracker_store_config,
+)
 from common.settings import Settings, load_settings  # noqa: E402
 from scripts.probe import answers  # noqa: E402
 from scripts.train import MODELS_DIR, ensure_model, inputs_hash, rasa_environment  # noqa: E402
@@ -61,8 +66,6 @@ START_RETRIES = 20
 STOP_WAIT_SECONDS = 15
 # A health check waits this long for an answer (the watchdogs, asking liveness, wait longer).
 HEALTH_TIMEOUT_SECONDS = 2.0
-CONVERSATIONS_DB = "conversations.db"
-PURGE_EVERY_SECONDS = 3600
 LEASED_LOCK_STORE = "scripts.rasa_lock_store.LeasedRedisLockStore"
 # A ticket of Rasa's lock store is extended every quarter of this while its message waits or
 # is processed: a killed Rasa's conversations are free again within it.
@@ -99,57 +102,6 @@ def _rasa_model_loaded(body: bytes) -> bool:
     return b'"model_file"' in body and b'"model_file":null' not in body
 
 
-# --- Rasa's stores ---------------------------------------------------------------------------
-
-
-def _redis_common(redis_url: str) -> tuple[dict[str, Any], int]:
-    parsed = urlparse(redis_url)
-    common: dict[str, Any] = {"url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
-    if parsed.password:
-        common["password"] = unquote(parsed.password)
-    if parsed.scheme == "rediss":
-        common["use_ssl"] = True
-    return common, int(parsed.path.lstrip("/") or 0)
-
-
-def _is_postgres(url: str) -> bool:
-    return url.split("://", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
-
-
-def tracker_store_config(settings: Settings) -> dict[str, Any]:
-    """Where Rasa keeps conversations, so a restart of Rasa loses no half-finished form.
-
-    REDIS_URL set: Redis (db N), each conversation expiring CONVERSATION_RETENTION_DAYS after
-    its last message (`record_exp`); the shared store several Rasa workers or instances need.
-    Else DATABASE_URL on PostgreSQL: Rasa's SQL tracker store there (table `events`). Else the
-    embedded default: the SQL tracker store on SQLite, STATE_DIR/conversations.db. SQL stores
-    are purged of conversations past their retention by `stack.py purge`."""
-    retention_seconds = settings.conversation_retention_days * 86400
-    if settings.redis_url:
-        common, database = _redis_common(settings.redis_url)
-        config = {"type": "redis", **common, "db": database, "key_prefix": "citizen"}
-        if retention_seconds > 0:
-            config["record_exp"] = int(retention_seconds)
-        return config
-    if _is_postgres(settings.database_url):
-        parsed = urlparse(settings.database_url)
-        config = {
-            "type": "SQL",
-            "dialect": "postgresql",
-            "url": parsed.hostname or "127.0.0.1",
-            "port": parsed.port or 5432,
-            "db": parsed.path.lstrip("/") or "postgres",
-        }
-        if parsed.username:
-            config["username"] = unquote(parsed.username)
-        if parsed.password:
-            config["password"] = unquote(parsed.password)
-        if parsed.query:
-            config["query"] = dict(parse_qsl(parsed.query))
-        return config
-    return {"type": "SQL", "dialect": "sqlite", "db": str(settings.state_dir / CONVERSATIONS_DB)}
-
-
 def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     """Rasa's endpoints for this run: the action server's URL, the tracker store
     (`tracker_store_config`) and, with REDIS_URL, the Redis lock store (db N+1) that several
@@ -163,7 +115,7 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
         endpoints["action_endpoint"]["token"] = settings.action_server_token
     endpoints["tracker_store"] = tracker_store_config(settings)
     if settings.redis_url:
-        common, database = _redis_common(settings.redis_url)
+        common, database = redis_common(settings.redis_url)
         endpoints["lock_store"] = {
             "type": LEASED_LOCK_STORE,
             **common,
@@ -176,39 +128,6 @@ def render_endpoints(env: Mapping[str, str], state_dir: Path) -> Path:
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     path.chmod(0o600)  # it may carry the action server's token and the stores' passwords
     return path
-
-
-def purge_conversations(env: Mapping[str, str]) -> int:
-    """Deletes the conversations of Rasa's SQL tracker store whose last event is older than
-    CONVERSATION_RETENTION_DAYS (0 keeps them forever); returns the events deleted. Redis
-    conversations expire by themselves."""
-    from sqlalchemy import inspect, text
-
-    from common.database import create_db_engine
-
-    settings = load_settings(env)
-    config = tracker_store_config(settings)
-    if config["type"] != "SQL" or settings.conversation_retention_days <= 0:
-        return 0
-    url = settings.database_url if config["dialect"] == "postgresql" else f"sqlite:///{config['db']}"
-    if config["dialect"] == "sqlite" and not Path(config["db"]).exists():
-        return 0
-    engine = create_db_engine(url)
-    cutoff = time.time() - settings.conversation_retention_days * 86400
-    try:
-        with engine.begin() as connection:
-            if not inspect(connection).has_table("events"):
-                return 0
-            result = connection.execute(
-                text(
-                    "DELETE FROM events WHERE sender_id IN (SELECT sender_id FROM events"
-                    " GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"
-                ),
-                {"cutoff": cutoff},
-            )
-            return result.rowcount or 0
-    finally:
-        engine.dispose()
 
 
 # --- Scale-out ---------------------------------------------------------------------------------
@@ -412,18 +331,12 @@ class Stack:
                 description="gateway",
             ),
         ]
-        # Proactive notices: plans department events and sends what is due (notices/__main__.py).
+        # Proactive notices: plans department events and sends what is due (notices/__main__.py);
+        # its scheduler also purges Rasa's SQL conversations past their retention.
         services.append(
             Service("notices", [str(APP_PYTHON), "-m", "notices"], description="proactive notices (sender)")
         )
-        if tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0:
-            services.append(
-                Service(
-                    "retention",
-                    [str(APP_PYTHON), str(STACK_SCRIPT), "purge", "--every", str(PURGE_EVERY_SECONDS)],
-                    description="conversation retention (purges Rasa's SQL tracker store)",
-                )
-            )
+        # Conversations past their retention are purged by the notices scheduler (notices/jobs.py).
         return services
 
     def prepare(self, model: Path) -> list[Service]:
@@ -865,8 +778,7 @@ def main(argv: list[str] | None = None) -> None:
     systemd.add_argument("--env-file", default="/etc/citizen-assistant/env")
     systemd.add_argument("--user", default="")
     commands.add_parser("render-endpoints", help="write STATE_DIR/endpoints.yml from the environment")
-    purge = commands.add_parser("purge", help="delete conversations past CONVERSATION_RETENTION_DAYS")
-    purge.add_argument("--every", type=float, default=0, help="repeat every this many seconds")
+    commands.add_parser("purge", help="delete conversations past CONVERSATION_RETENTION_DAYS now")
     commands.add_parser("reap", help="supervisord event listener (internal)")
     args = parser.parse_args(argv)
     env = dict(os.environ)
@@ -879,11 +791,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "render-endpoints":
             print(render_endpoints(env, state_dir))
         elif args.command == "purge":
-            while True:
-                print(f"purged {purge_conversations(env)} events past their retention", flush=True)
-                if args.every <= 0:
-                    break
-                time.sleep(args.every)
+            print(f"purged {purge_conversations(env)} events past their retention", flush=True)
         elif args.command == "reap":
             reap()
         else:

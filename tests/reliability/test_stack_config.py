@@ -59,7 +59,6 @@ def test_several_workers_with_redis_and_secret_are_laid_out(tmp_path: Path) -> N
     assert services["gateway"].command[1:] == ["-m", "bot"]  # it runs GATEWAY_WORKERS itself
     assert services["rasa"].extra_env["SANIC_WORKERS"] == "2"
     assert services["actions"].extra_env["SANIC_WORKERS"] == "2"
-    assert "retention" not in services, "Redis conversations expire by themselves"
 
 
 def test_several_rasa_instances_share_the_stores_and_the_gateway_knows_them(tmp_path: Path) -> None:
@@ -230,7 +229,8 @@ def test_supervisord_config_restarts_each_process_as_a_group(tmp_path: Path) -> 
     programs = [
         section.removeprefix("program:") for section in config.sections() if section.startswith("program:")
     ]
-    assert programs == ["sandbox", "actions", "rasa", "gateway", "notices", "retention"]
+    # no "retention" program: the notices scheduler purges old conversations (notices/jobs.py)
+    assert programs == ["sandbox", "actions", "rasa", "gateway", "notices"]
     for name in programs:
         section = config[f"program:{name}"]
         assert section["autorestart"] == "true" and int(section["startretries"]) >= 10
@@ -254,7 +254,6 @@ def test_systemd_units_mirror_the_supervised_processes(tmp_path: Path) -> None:
         "citizen-assistant-gateway.service",
         "citizen-assistant-notices.service",
         "citizen-assistant-rasa.service",
-        "citizen-assistant-retention.service",
         "citizen-assistant-sandbox.service",
         "citizen-assistant.target",
     ]
@@ -306,7 +305,7 @@ def test_systemd_command_line_and_verify(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert len(list(out.glob("*.service"))) == 6
+    assert len(list(out.glob("*.service"))) == 5  # sandbox, actions, rasa, gateway, notices
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         return
