@@ -8,6 +8,8 @@ Scenarios (closed loop: each simulated citizen sends its next message when the l
 answered; a new conversation per message unless the scenario says otherwise):
   unloaded greeting / unloaded bill query: one citizen at a time, the bare webhook and
   /api/chat taking turns message by message (so the machine's drift weighs on both alike);
+  20 concurrent mixed, side by side: the mixed errands below, ten citizens on the bare webhook
+  and ten on /api/chat at the same time (the gateway's overhead on the same load);
   16 concurrent greetings / 16 concurrent bill queries;
   20 concurrent mixed: greetings, bill queries (new citizens giving the account, returning ones
   whose account is remembered), service guides, FAQ questions, complaint and booking forms
@@ -41,7 +43,17 @@ import httpx
 import psutil
 
 from benchmarks.faults import classify, conversation_order, order_summary
-from benchmarks.load_report import BARE, CHAT, PROCESSES, WECHAT, WECHAT_LIMIT_SECONDS, Result, Sample, report
+from benchmarks.load_report import (
+    BARE,
+    CHAT,
+    PROCESSES,
+    SIDE_BY_SIDE,
+    WECHAT,
+    WECHAT_LIMIT_SECONDS,
+    Result,
+    Sample,
+    report,
+)
 from benchmarks.report import percentile, write_report
 from bot.agent_auth import hash_password
 from common.time_words import city_today
@@ -323,7 +335,9 @@ async def run_scenario(meter: Meter, scenario: str, channel: Channel, workers: i
     return result
 
 
-async def run_alternating(meter: Meter, scenario: str, channels: Sequence[Channel], jobs: Jobs) -> list[Result]:
+async def run_alternating(
+    meter: Meter, scenario: str, channels: Sequence[Channel], jobs: Jobs
+) -> list[Result]:
     """One message at a time, the channels taking turns message by message, each message's CPU
     counted to its own channel. Run one channel's whole series after the other's, a minute of
     the machine running a little faster or slower (another program waking) decided the ratio of
@@ -341,7 +355,45 @@ async def run_alternating(meter: Meter, scenario: str, channels: Sequence[Channe
             seconds[channel.name] += sample.seconds
             cpu[channel.name].update({name: after[name] - before[name] for name in after})
     results = [
-        Result(scenario, channel.name, 1, seconds[channel.name], samples[channel.name], dict(cpu[channel.name]))
+        Result(
+            scenario, channel.name, 1, seconds[channel.name], samples[channel.name], dict(cpu[channel.name])
+        )
+        for channel in channels
+    ]
+    for result in results:
+        _print_result(result)
+    return results
+
+
+async def run_side_by_side(
+    meter: Meter, scenario: str, channels: Sequence[Channel], workers: int, jobs: Jobs
+) -> list[Result]:
+    """`workers` citizens at once, taking the channels in turn (citizen i on channel i mod n): every
+    channel meets the same load at the same moments. The run's CPU is shared out by messages."""
+    samples: dict[str, list[Sample]] = {channel.name: [] for channel in channels}
+
+    async def citizen(worker: int) -> None:
+        channel = channels[worker % len(channels)]
+        for sender, turn in jobs(worker):
+            sample = await channel.send(sender, turn.text)
+            sample.intent = turn.intent
+            samples[channel.name].append(sample)
+
+    before = meter.cpu()
+    started = time.perf_counter()
+    await asyncio.gather(*(citizen(worker) for worker in range(workers)))
+    elapsed = time.perf_counter() - started
+    after = meter.cpu()
+    total = sum(len(found) for found in samples.values())
+    results = [
+        Result(
+            scenario,
+            channel.name,
+            workers,
+            elapsed,
+            samples[channel.name],
+            {name: (after[name] - before[name]) * len(samples[channel.name]) / total for name in after},
+        )
         for channel in channels
     ]
     for result in results:
@@ -410,11 +462,16 @@ async def measure(
                 mixed(sizes.rounds),
             ),
         ]
-        results = unloaded + [
-            await run_scenario(meter, scenario, channel, workers, jobs)
-            for scenario, channels, workers, jobs in plan
-            for channel in channels
-        ]
+        side_by_side = await run_side_by_side(meter, SIDE_BY_SIDE, (rasa, chat), 20, mixed(sizes.rounds))
+        results = (
+            unloaded
+            + side_by_side
+            + [
+                await run_scenario(meter, scenario, channel, workers, jobs)
+                for scenario, channels, workers, jobs in plan
+                for channel in channels
+            ]
+        )
         return results, await asyncio.to_thread(conversation_order, stack, sent)
 
 

@@ -13,6 +13,9 @@ from benchmarks.report import markdown_table, percentile
 PROCESSES = ("gateway", "rasa", "actions", "sandbox")
 WECHAT_LIMIT_SECONDS = 4.0
 CHAT, BARE, WECHAT = "/api/chat", "bare Rasa", "WeChat"
+SIDE_BY_SIDE = "20 concurrent mixed, side by side"
+# Scenarios whose channels met the same load at the same moments (benchmarks/load.py).
+SAME_MOMENTS = frozenset({"unloaded greeting", "unloaded bill query", SIDE_BY_SIDE})
 Memory = dict[str, dict[str, tuple[float, float]]]
 """When (after start, after the load) -> process -> (RSS MB, PSS MB)."""
 
@@ -112,15 +115,28 @@ def cpu_rows(results: Sequence[Result]) -> list[list[str]]:
 
 
 def overhead_rows(results: Sequence[Result]) -> tuple[list[list[str]], float]:
-    """The gateway's p50 and throughput against the bare webhook's under the same load."""
+    """The gateway's p50 and throughput against the bare webhook's. The target's figure is the
+    worst of the scenarios where both met the same load at the same time (one at a time taking
+    turns, and side by side); the other scenarios ran one channel after the other, so their
+    ratios also carry the machine's drift between the runs."""
     rows, worst = [], 0.0
     for r in results:
         if r.channel == BARE:
             continue
         bare = _find(results, r.scenario, BARE)
         ratio = statistics.median(r.latencies()) / statistics.median(bare.latencies())
-        worst = max(worst, ratio) if r.channel == CHAT else worst
-        rows.append([r.scenario, r.channel, f"{ratio:.2f}x", f"{bare.throughput / r.throughput:.2f}x"])
+        same_moments = r.scenario in SAME_MOMENTS
+        if r.channel == CHAT and same_moments:
+            worst = max(worst, ratio)
+        rows.append(
+            [
+                r.scenario,
+                r.channel,
+                f"{ratio:.2f}x",
+                f"{bare.throughput / r.throughput:.2f}x",
+                "at the same time" if same_moments else "one after the other",
+            ]
+        )
     return rows, worst
 
 
@@ -175,7 +191,9 @@ def target_rows(
             wechat_mixed.within_deadline() == 1,
         ),
         row(
-            "gateway p50 <= 1.1x bare Rasa (worst scenario)", f"{worst_overhead:.2f}x", worst_overhead <= 1.1
+            "gateway p50 <= 1.1x bare Rasa on the same load (worst scenario)",
+            f"{worst_overhead:.2f}x",
+            worst_overhead <= 1.1,
         ),
         row("whole stack <= 1.5 GB RSS after start", f"{start_rss_mb:.0f} MB", start_rss_mb <= 1536),
         row("cold start <= 30 s (model cached)", f"{cold_start:.1f} s", cold_start <= 30),
@@ -201,7 +219,9 @@ def report(results: Sequence[Result], memory: Memory, cold_start: float, note: s
                 ["channel", "intent", "n", "p50 ms", "p95 ms", "p99 ms", "errors"], intent_rows(results)
             ),
             "## Gateway against the bare webhook under the same load",
-            markdown_table(["scenario", "channel", "p50 ratio", "throughput ratio"], overhead),
+            markdown_table(
+                ["scenario", "channel", "p50 ratio", "throughput ratio", "channels measured"], overhead
+            ),
             "## CPU per message, by process (the last column: the stack's share of all cores)",
             markdown_table([*cpu_header, "stack CPU use"], cpu_rows(results)),
             "## Memory (MB, RSS / PSS; PSS shares forked workers' pages out)",
