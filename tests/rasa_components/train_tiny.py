@@ -81,7 +81,12 @@ stories:
 
 def main() -> None:
     work = Path(sys.argv[1])
-    for name, text in (("config.yml", CONFIG), ("domain.yml", DOMAIN), ("nlu.yml", NLU), ("stories.yml", STORIES)):
+    for name, text in (
+        ("config.yml", CONFIG),
+        ("domain.yml", DOMAIN),
+        ("nlu.yml", NLU),
+        ("stories.yml", STORIES),
+    ):
         (work / name).write_text(text, encoding="utf-8")
     traces: dict[str, int] = {}
     fit = fast_loading._LoadsForPrediction.fit
