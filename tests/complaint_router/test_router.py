@@ -126,3 +126,11 @@ def test_thread_safe_shared_instance() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda text: shared_router().top(text)[0].category, texts))
     assert got == expected
+
+
+def test_the_router_and_the_knowledge_base_share_one_sentence_encoder() -> None:
+    """One copy of the USE weights per process (common/use_encoder.py), whichever loads first."""
+    from complaint_router.model import shared_use_encoder
+    from knowledge_base.encoders import UniversalSentenceEncoder
+
+    assert UniversalSentenceEncoder()._use is shared_use_encoder()
