@@ -26,7 +26,7 @@ from bot.handoff.brain import (
     HandoffBrain,
     mark_agents_seen,
 )
-from bot.handoff.desk import QUEUED, HandoffConflict, HandoffDesk, HandoffRow
+from bot.handoff.desk import NONE_OPEN_TRUST_SECONDS, QUEUED, HandoffConflict, HandoffDesk, HandoffRow, Turn
 from common.store import MemoryStore
 from scripts.stack import free_port
 from tests.bot.offline import settings_without_rasa
@@ -325,3 +325,26 @@ def test_stored_times_are_utc(desk: HandoffDesk) -> None:
         return (await desk.open_for("web:h")).created_at
 
     assert asyncio.run(scenario()).tzinfo == UTC
+
+
+async def test_a_handoff_this_process_opens_is_seen_at_once(desk: HandoffDesk) -> None:
+    assert await desk.open_for("web:i") is None  # nothing open anywhere: trusted for a second
+    await desk.open("web:i", "requested", [Turn("citizen", "转人工", datetime.now(UTC))])
+    found = await desk.open_for("web:i")
+    assert found is not None and found.status == QUEUED
+
+
+async def test_another_workers_handoff_is_seen_within_the_trusted_second(tmp_path: Path) -> None:
+    """Two gateway workers on one database: most messages skip the query while no chat at all
+    is handed off; another worker's new handoff is seen once the second has passed."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    this_worker, other_worker = HandoffDesk(url), HandoffDesk(url)
+    assert await this_worker.open_for("web:j") is None
+    await other_worker.open("web:j", "requested", [Turn("citizen", "转人工", datetime.now(UTC))])
+    assert await this_worker.open_for("web:j") is None  # within the second: not asked again
+    await asyncio.sleep(NONE_OPEN_TRUST_SECONDS + 0.1)
+    found = await this_worker.open_for("web:j")
+    assert found is not None and found.sender == "web:j"
+    # While a chat is handed off, every message asks again.
+    assert await this_worker.open_for("web:k") is None
+    assert (await this_worker.open_for("web:j")) is not None
