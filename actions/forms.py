@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.form_stack import is_resuming, started_this_turn
 from actions.greet import greeting
 from actions.guides.replies import OUT_OF_SCOPE_TEXT
+from common.identity import is_valid_phone
 from common.settings import load_settings
 from understanding.switching import request_after_stop
 
@@ -50,6 +51,14 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
         if item.get("entity") == entity and value and value not in values:
             values.append(value)
     return values
+
+
+def phone_from_nlu(tracker: Tracker, asked: bool) -> str | None:
+    """The phone NLU found in the latest message. Unasked, only a well-formed one: DIET may tag
+    any number as a phone ("12月8号上午10点" gave "10点"), and a citizen who gave no phone must
+    not be told their phone is wrong; asked, whatever was typed is checked and explained."""
+    values = latest_entity_values(tracker, "phone")
+    return next((value for value in values if asked or is_valid_phone(value)), None)
 
 
 def form_run_id(tracker: Tracker, form: str) -> str:

@@ -28,7 +28,14 @@ from actions.appointments.services import (
     service_from_entities,
     service_from_text,
 )
-from actions.forms import ValidationBase, intent_of, latest_entity_values, latest_text, leading_choice
+from actions.forms import (
+    ValidationBase,
+    intent_of,
+    latest_entity_values,
+    latest_text,
+    leading_choice,
+    phone_from_nlu,
+)
 from common.identity import is_valid_phone
 from common.time_words import (
     MORNING,
@@ -140,9 +147,8 @@ class PhoneValidation(ValidationBase):
             return {}
         # The text first: NLU may cut a number into pieces around "12345"; the words after a
         # self-correction before both ("电话13966667777，哦不对是13966667778").
-        values = latest_entity_values(tracker, "phone")
         typed = (typed_phone(text, asked) for text in (*corrections(tracker), latest_text(tracker)))
-        phone = next((found for found in typed if found), None) or (values[0] if values else None)
+        phone = next((found for found in typed if found), None) or phone_from_nlu(tracker, asked)
         return changed(tracker, "appointment_phone", phone)
 
     def validate_appointment_phone(

@@ -20,7 +20,14 @@ from actions.appointments.asking import FixedQuestion
 from actions.appointments.form import QUESTION_WORDS, changed, is_interruption, set_this_turn
 from actions.bills.query import busy_message
 from actions.complaints import replies
-from actions.forms import STOP_HINT, ValidationBase, intent_of, latest_entity_values, latest_text
+from actions.forms import (
+    STOP_HINT,
+    ValidationBase,
+    intent_of,
+    latest_entity_values,
+    latest_text,
+    phone_from_nlu,
+)
 from common.identity import is_valid_phone
 from common.settings import load_settings
 from departments.base import DepartmentError
@@ -153,9 +160,8 @@ class ValidateComplaintForm(ValidationBase):
         if wants_anonymity(text):
             return changed(tracker, "complaint_contact", replies.ANONYMOUS)
         asked = tracker.get_slot("requested_slot") == "complaint_contact"
-        phones = latest_entity_values(tracker, "phone")
         return changed(
-            tracker, "complaint_contact", typed_phone(text, asked) or (phones[0] if phones else None)
+            tracker, "complaint_contact", typed_phone(text, asked) or phone_from_nlu(tracker, asked)
         )
 
     def validate_complaint_contact(
