@@ -80,5 +80,5 @@ class SmsClient(DepartmentClient):
             headers[KEY_HEADER] = credentials.api_key
         if credentials.api_secret:
             headers[SIGNATURE_HEADER] = signature(credentials.api_secret, timestamp, body)
-        record = await self._request("POST", "/sms/v1/messages", attempts=1, content=body, headers=headers)
+        record = await self._request("POST", "/sms/v1/messages", attempts=1, data=body, headers=headers)
         return SentMessage(message_id=str(record.get("message_id", "")))
