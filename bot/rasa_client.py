@@ -36,15 +36,13 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from common.http_sessions import LoopSessions
 from common.settings import load_settings
 
 logger = logging.getLogger(__name__)
 GONE_CHECKS = 4
 GONE_CHECK_SECONDS = 0.4
 READY_CHECK_SECONDS = 2.0
-# Below Sanic's keep-alive timeout (Rasa's server, 5 s): a connection Rasa is about to close is
-# never picked for a message, which would then fail as a dropped one.
-KEEPALIVE_SECONDS = 4.0
 # Nothing reached the instance: another may take the message.
 _NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 # The instance dropped the connection without an answer: it may have died handling it.
@@ -78,18 +76,7 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=timeout_seconds, sock_connect=timeout_seconds, sock_read=timeout_seconds
         )
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        """One pooled session per event loop, made on first use: aiohttp binds a session to the
-        loop it was made in, and the app is built before uvicorn's loop runs."""
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=KEEPALIVE_SECONDS)
-            self._session = aiohttp.ClientSession(timeout=self._timeout, connector=connector)
-            self._session_loop = loop
-        return self._session
+        self._sessions = LoopSessions(self._timeout)
 
     def _in_turn(self, sender: str | None) -> list[RasaInstance]:
         """The instances in the order to try: the citizen's own first, then the others."""
@@ -105,7 +92,7 @@ class RasaClient:
         params: dict[str, str] | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> Any:
-        async with self._http().request(
+        async with self._sessions.session().request(
             method,
             instance.endpoint(path),
             json=payload,
@@ -196,7 +183,4 @@ class RasaClient:
         return False
 
     async def close(self) -> None:
-        """Closes the pool of this loop; one made in an event loop that is gone is dropped."""
-        session, self._session = self._session, None
-        if session is not None and self._session_loop is asyncio.get_running_loop():
-            await session.close()
+        await self._sessions.close()

@@ -3,9 +3,9 @@
 Rasa waits up to 300 s for an action, far longer than a citizen will; so each call has a
 short timeout, idempotent reads are retried, and a circuit breaker stops hammering a
 department that is down so the citizen gets an honest "busy" answer at once. Each client
-keeps one connection pool per event loop: building a client per call costs a TLS context
-(tens of milliseconds of CPU), which per call was a third of the action server's CPU. The pool
-is aiohttp's: httpx spent about 1 ms of CPU on each call where aiohttp spends 0.25 ms
+keeps one connection pool per event loop (common/http_sessions.py): building a client per call
+costs a TLS context (tens of milliseconds of CPU), which per call was a third of the action
+server's CPU. The pool is aiohttp's: httpx spent about 1 ms of CPU on each call where aiohttp spends 0.25 ms
 (measured on this 2-core machine), and a bill query or a booking makes several.
 """
 
@@ -22,14 +22,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from common.http_sessions import LoopSessions
 from common.settings import DepartmentSettings, load_settings
 
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record")
 INVALID_REQUEST_MESSAGE = "信息不完整或格式不对，请检查后再试"
-# Below uvicorn's keep-alive timeout (5 s; the sandbox's server): a connection the department is
-# about to close is never picked for a write, which would then fail as if the department had.
-KEEPALIVE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -174,29 +172,12 @@ class DepartmentClient:
         self._breaker = CircuitBreaker(self._limits.breaker_failures, self._limits.breaker_reset_seconds)
         if department_name:
             self.department_name = department_name
-        self._pools: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
-
-    def _pool(self) -> aiohttp.ClientSession:
-        """This event loop's connection pool (a test suite runs many loops; a server one)."""
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        if pool is None or pool.closed:
-            for stale in [known for known in self._pools if known.is_closed()]:
-                del self._pools[stale]
-            pool = self._pools[loop] = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self._limits.timeout_seconds),
-                headers=self._limits.headers(),
-                connector=aiohttp.TCPConnector(limit=50, keepalive_timeout=KEEPALIVE_SECONDS),
-            )
-        return pool
+        self._pools = LoopSessions(
+            aiohttp.ClientTimeout(total=self._limits.timeout_seconds), self._limits.headers(), limit=50
+        )
 
     async def aclose(self) -> None:
-        """Closes this loop's pool; those of loops that are gone are dropped."""
-        pools, self._pools = self._pools, {}
-        running = asyncio.get_running_loop()
-        for loop, pool in pools.items():
-            if loop is running:
-                await pool.close()
+        await self._pools.close()
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return await self._request("GET", path, params=params, attempts=1 + self._limits.read_retries)
@@ -231,7 +212,7 @@ class DepartmentClient:
         refused = False
         for attempt in range(attempts):
             try:
-                async with self._pool().request(method, url, params=query, **kwargs) as response:
+                async with self._pools.session().request(method, url, params=query, **kwargs) as response:
                     status, body = response.status, await response.read()
             except (aiohttp.ClientError, TimeoutError) as error:
                 last_error = type(error).__name__
