@@ -66,6 +66,12 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
     return {"type": "SQL", "dialect": "sqlite", "db": str(settings.state_dir / CONVERSATIONS_DB)}
 
 
+def purges_conversations(settings: Settings) -> bool:
+    """Whether conversations are purged at all: kept in SQL (Redis ones expire by themselves)
+    and not kept forever."""
+    return tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0
+
+
 def purge_conversations(env: Mapping[str, str]) -> int:
     """Deletes the conversations of Rasa's SQL tracker store whose last event is older than
     CONVERSATION_RETENTION_DAYS (0 keeps them forever); returns the events deleted. Redis
@@ -75,9 +81,9 @@ def purge_conversations(env: Mapping[str, str]) -> int:
     from common.database import create_db_engine
 
     settings = load_settings(env)
-    config = tracker_store_config(settings)
-    if config["type"] != "SQL" or settings.conversation_retention_days <= 0:
+    if not purges_conversations(settings):
         return 0
+    config = tracker_store_config(settings)
     url = settings.database_url if config["dialect"] == "postgresql" else f"sqlite:///{config['db']}"
     if config["dialect"] == "sqlite" and not Path(config["db"]).exists():
         return 0

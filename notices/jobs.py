@@ -25,7 +25,7 @@ from pathlib import Path
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from common.conversation_store import PURGE_EVERY_SECONDS, purge_conversations, tracker_store_config
+from common.conversation_store import PURGE_EVERY_SECONDS, purge_conversations, purges_conversations
 from common.database import shared_engine
 from common.settings import Settings
 from departments.bindings import BindingStore
@@ -118,17 +118,17 @@ async def purge_job() -> None:
         logger.info("purged %d conversation events past their retention", purged)
 
 
-def _purges(settings: Settings) -> bool:
-    return tracker_store_config(settings)["type"] == "SQL" and settings.conversation_retention_days > 0
-
-
 def schedule(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     notices = settings.notices
     jobs = {
         "deliver": (deliver_job, notices.send_interval_seconds, False),
         "poll": (poll_job, notices.poll_seconds, False),
         "scan-bills": (scan_job, notices.bill_scan_minutes * 60, False),
-        "purge-conversations": (purge_job, PURGE_EVERY_SECONDS if _purges(settings) else 0, True),
+        "purge-conversations": (
+            purge_job,
+            PURGE_EVERY_SECONDS if purges_conversations(settings) else 0,
+            True,
+        ),
     }
     for job_id, (function, seconds, at_start) in jobs.items():
         if seconds > 0:

@@ -336,7 +336,6 @@ class Stack:
         services.append(
             Service("notices", [str(APP_PYTHON), "-m", "notices"], description="proactive notices (sender)")
         )
-        # Conversations past their retention are purged by the notices scheduler (notices/jobs.py).
         return services
 
     def prepare(self, model: Path) -> list[Service]:
