@@ -314,27 +314,6 @@ def _megabytes(processes: list[psutil.Process]) -> tuple[float, float]:
     return sum(i.rss for i in infos) / 2**20, sum(i.pss for i in infos) / 2**20
 
 
-async def run_scenario(meter: Meter, scenario: str, channel: Channel, workers: int, jobs: Jobs) -> Result:
-    plans = [jobs(worker) for worker in range(workers)]
-    samples: list[Sample] = []
-
-    async def citizen(plan: list[tuple[str, Turn]]) -> None:
-        for sender, turn in plan:
-            sample = await channel.send(sender, turn.text)
-            sample.intent = turn.intent
-            samples.append(sample)
-
-    before = meter.cpu()
-    started = time.perf_counter()
-    await asyncio.gather(*(citizen(plan) for plan in plans))
-    elapsed = time.perf_counter() - started
-    after = meter.cpu()
-    cpu = {name: after[name] - before[name] for name in after}
-    result = Result(scenario, channel.name, workers, elapsed, samples, cpu)
-    _print_result(result)
-    return result
-
-
 async def run_alternating(
     meter: Meter, scenario: str, channels: Sequence[Channel], jobs: Jobs
 ) -> list[Result]:
@@ -365,11 +344,12 @@ async def run_alternating(
     return results
 
 
-async def run_side_by_side(
+async def run_concurrent(
     meter: Meter, scenario: str, channels: Sequence[Channel], workers: int, jobs: Jobs
 ) -> list[Result]:
-    """`workers` citizens at once, taking the channels in turn (citizen i on channel i mod n): every
-    channel meets the same load at the same moments. The run's CPU is shared out by messages."""
+    """`workers` citizens at once, taking the channels in turn (citizen i on channel i mod n):
+    with several channels, every channel meets the same load at the same moments (side by side).
+    The run's CPU is shared out by messages."""
     samples: dict[str, list[Sample]] = {channel.name: [] for channel in channels}
 
     async def citizen(worker: int) -> None:
@@ -462,12 +442,12 @@ async def measure(
                 mixed(sizes.rounds),
             ),
         ]
-        side_by_side = await run_side_by_side(meter, SIDE_BY_SIDE, (rasa, chat), 20, mixed(sizes.rounds))
+        side_by_side = await run_concurrent(meter, SIDE_BY_SIDE, (rasa, chat), 20, mixed(sizes.rounds))
         results = (
             unloaded
             + side_by_side
             + [
-                await run_scenario(meter, scenario, channel, workers, jobs)
+                (await run_concurrent(meter, scenario, (channel,), workers, jobs))[0]
                 for scenario, channels, workers, jobs in plan
                 for channel in channels
             ]

@@ -12,7 +12,7 @@ from benchmarks.load import (
     mixed_scripts,
     new_sender,
     run_alternating,
-    run_side_by_side,
+    run_concurrent,
     varied,
 )
 from benchmarks.load_report import BARE, CHAT, SIDE_BY_SIDE, WECHAT, Result, Sample, overhead_rows, report
@@ -109,7 +109,7 @@ async def test_one_at_a_time_the_channels_take_turns_message_by_message() -> Non
 async def test_side_by_side_citizens_alternate_channels_and_share_the_runs_cpu() -> None:
     sent: list[str] = []
     bare, chat = _Channel(BARE, sent, 10), _Channel(CHAT, sent, 12)
-    results = await run_side_by_side(_Meter(), SIDE_BY_SIDE, (bare, chat), 4, varied(GREETINGS, 3))  # type: ignore[arg-type]
+    results = await run_concurrent(_Meter(), SIDE_BY_SIDE, (bare, chat), 4, varied(GREETINGS, 3))  # type: ignore[arg-type]
     assert sent.count(BARE) == sent.count(CHAT) == 6
     assert [(r.channel, len(r.samples), r.cpu["rasa"]) for r in results] == [(BARE, 6, 0.5), (CHAT, 6, 0.5)]
 
