@@ -19,7 +19,7 @@ from bot.brain import BUSY_MESSAGE, BotMessage, Button
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.render import choice_payload
 from common.store import KeyValueStore
-from common.text_normalization import normalize_message
+from common.text_normalization import normalize_message, says_nothing
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class RasaBrain:
         text = text[:MAX_MESSAGE_CHARS]
         offered = await self._offered_buttons(sender) if text else []
         message = choice_payload(text, offered) or strip_unoffered_payload(text, offered)
-        if not message:
+        if says_nothing(message):
             return [{"text": EMPTY_MESSAGE}]
         channel = sender.partition(":")[0]
         started = time.perf_counter()

@@ -231,6 +231,13 @@ def normalize_message(text: str) -> str:
     return _WHITESPACE.sub(" ", _space_out(pieces)).strip()
 
 
+def says_nothing(text: str) -> bool:
+    """Only punctuation, spaces and control characters ("。", "！！！", "..."): NLU can only guess
+    at such a message (one model read "。" as a complaint and "!!!" as a yes to a confirmation).
+    Symbols and emoji ("👍", "✓") do say something and are left to NLU."""
+    return all(unicodedata.category(char)[0] in "PZC" for char in text)
+
+
 def normalize_identifier(text: str) -> str:
     """A single typed value (an answer to "请输入户号") as the departments store it.
 

@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 
 from bot.app import create_app
 from bot.brain import BUSY_MESSAGE
-from bot.rasa_brain import RasaBrain
+from bot.rasa_brain import EMPTY_MESSAGE, RasaBrain
 from bot.rasa_client import RasaClient, RasaUnavailable
 from common.store import MemoryStore
 from scripts.stack import free_port
@@ -152,3 +152,16 @@ def test_gateway_answers_busy_when_rasa_refuses_connections(tmp_path: Path) -> N
             response = client.post("/api/chat", json={"sender": "a", "message": message})
             assert response.status_code == 200
             assert response.json()["messages"] == [BUSY]
+
+
+@pytest.mark.parametrize("text", ["。", "！！！", "...", " ？？ ", "\u3000，，"])
+async def test_a_message_of_only_punctuation_is_answered_without_guessing(text: str) -> None:
+    """NLU can only guess at these: one model read "。" as a complaint, another "!!!" as a yes to
+    a booking's confirmation. Rasa is not asked (no scripted reply to pop)."""
+    brain = RasaBrain(ScriptedRasa(), MemoryStore())  # type: ignore[arg-type]
+    assert await brain.respond("web:1", text) == [{"text": EMPTY_MESSAGE}]
+
+
+async def test_an_emoji_still_reaches_rasa() -> None:
+    brain = RasaBrain(ScriptedRasa([{"text": "好的"}]), MemoryStore())  # type: ignore[arg-type]
+    assert await brain.respond("web:1", "👍") == [{"text": "好的"}]
