@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,12 +38,14 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
 from benchmarks.report import LATENCY_HEADER, latency_row, markdown_table, write_report  # noqa: E402
+from common.text_normalization import normalize_message  # noqa: E402
 from complaint_router import ComplaintRouter  # noqa: E402
 from complaint_router.dataset import load_shipped  # noqa: E402
 from complaint_router.metrics import Figures, figures  # noqa: E402
 from complaint_router.train import (  # noqa: E402
     BASELINE_CONFIG,
     DEFAULT_CONFIG,
+    EMBEDDING_CONFIG,
     baseline_probabilities,
     fit_temperature,
     out_of_fold_scores,
@@ -57,7 +58,7 @@ HELDOUT_DIR = PROJECT_ROOT / "complaint_router" / "eval"
 REAL_MESSAGES = PROJECT_ROOT / "benchmarks" / "data" / "real_complaints" / "messages.jsonl"
 LONG_MESSAGE = 150
 MISROUTED_SHOWN = 10
-CHAR_ONLY = "router without USE (char n-grams only)"
+WITH_USE = "char n-grams + USE, linear SVM (the model until 2026-12-06)"
 
 Section = Callable[[argparse.Namespace], str]
 
@@ -151,15 +152,15 @@ def complaint_routing(args: argparse.Namespace) -> str:
     ours = np.array(rows)
     dataset = load_shipped()
     baseline = baseline_probabilities(dataset, texts)
-    char_only = train(dataset, replace(DEFAULT_CONFIG, embedding_scale=0.0)).model
-    light = np.array([char_only.probabilities(text) for text in texts])
+    with_use = train(dataset, EMBEDDING_CONFIG).model
+    embedded = np.array([with_use.probabilities(text) for text in texts])
     long = np.array([len(text) >= LONG_MESSAGE for text in texts])
     subsets = {"all": np.ones(len(texts), bool), f">= {LONG_MESSAGE} chars": long}
     subsets |= {f"{name}.yml": source == name for name in sets}
     results = {}
     for subset, mask in subsets.items():
         results[f"router, {subset}"] = figures(ours[mask], labels[mask], classes)
-        results[f"{CHAR_ONLY}, {subset}"] = figures(light[mask], labels[mask], classes)
+        results[f"{WITH_USE}, {subset}"] = figures(embedded[mask], labels[mask], classes)
         results[f"baseline, {subset}"] = figures(baseline[mask], labels[mask], classes)
     for name, f in results.items():
         print(
@@ -170,7 +171,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
         f"{len(texts)} complaints ({int(long.sum())} of at least {LONG_MESSAGE} characters), "
         f"{len(set(labels.tolist()))} categories, written apart from the training data and never used "
         "to train or tune. Baseline: char 1-3-gram TF-IDF + logistic regression (default C), raw "
-        "text, trained on the same training data in this run; so is the router without USE features.",
+        "text, trained on the same training data in this run; so is the earlier model with USE features.",
         markdown_table(FIGURES_HEADER, [_figures_row(name, f) for name, f in results.items()]),
     ]
     if args.cv:
@@ -183,7 +184,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
             category.category,
             category.name,
             f"{results['router, all'].per_category_f1[category.category]:.3f}",
-            f"{results[f'{CHAR_ONLY}, all'].per_category_f1[category.category]:.3f}",
+            f"{results[f'{WITH_USE}, all'].per_category_f1[category.category]:.3f}",
             f"{results['baseline, all'].per_category_f1[category.category]:.3f}",
         ]
         for category in router.categories
@@ -191,7 +192,7 @@ def complaint_routing(args: argparse.Namespace) -> str:
     ]
     parts += [
         "Per-category F1 (held-out):",
-        markdown_table(["category", "name", "router F1", "char-only F1", "baseline F1"], per_category),
+        markdown_table(["category", "name", "router F1", "with USE F1", "baseline F1"], per_category),
     ]
     parts += [
         "Router calibration on the held-out set (top probability vs how often it is right):",
@@ -204,6 +205,10 @@ def complaint_routing(args: argparse.Namespace) -> str:
     ]
     print(f"load {load_seconds * 1000:.0f} ms, routing p50 {np.median(timings) * 1000:.2f} ms")
     return "## Complaint routing\n\n" + "\n\n".join(parts)
+
+
+DEV_HALF = 0
+"""Real messages whose tid % 2 is this were used to choose the router's settings."""
 
 
 def complaint_routing_real(args: argparse.Namespace) -> str:
@@ -225,6 +230,11 @@ def complaint_routing_real(args: argparse.Namespace) -> str:
     ours = np.array([[router.probabilities(text)[category] for category in classes] for text in texts])
     baseline = baseline_probabilities(load_shipped(), texts)
     results = {"router": figures(ours, labels, classes), "baseline": figures(baseline, labels, classes)}
+    halves = np.array([row["tid"] % 2 for row in rows])
+    for half, name in ((DEV_HALF, "development half"), (1 - DEV_HALF, "test half")):
+        chosen = halves == half
+        results[f"router, {name}"] = figures(ours[chosen], labels[chosen], classes)
+        results[f"baseline, {name}"] = figures(baseline[chosen], labels[chosen], classes)
     for name, f in results.items():
         print(
             f"real messages, {name}: accuracy {f.accuracy:.3f} macro-F1 {f.macro_f1:.3f} top-3 {f.top3:.3f}"
@@ -249,7 +259,9 @@ def complaint_routing_real(args: argparse.Namespace) -> str:
             f"{len(texts)} messages of {args.real_messages.name}: title and the board's ~100-character "
             "excerpt, labelled with the 领域 the writer picked (mapped onto the seven categories in "
             "build.py; noisy: a wage claim filed under 城建, social-life noise under 环保). Never "
-            "used to train or tune. Baseline as in the held-out section.",
+            "used to train. The router's settings (classifier, C, no sentence embedding) were chosen "
+            "on the development half (even tid) on 2026-12-06; the test half (odd tid) was not looked at "
+            "while choosing. Baseline as in the held-out section.",
             markdown_table(FIGURES_HEADER, [_figures_row(name, f) for name, f in results.items()]),
             "Per category (router recall and F1, baseline F1):",
             markdown_table(
@@ -281,51 +293,73 @@ def complaint_intent(args: argparse.Namespace) -> str:
                 stack.stop()
     files = sorted(args.heldout_dir.glob("heldout*.yml"))
     texts = [text for path in files for text, _ in load_heldout(path)]
+    real_rows = (
+        [json.loads(line) for line in args.real_messages.read_text(encoding="utf-8").splitlines()]
+        if args.real_messages.is_file()
+        else []
+    )
+    real = [row["text"] for row in real_rows]
     params = {"token": args.rasa_token} if args.rasa_token else None
     with httpx.Client(base_url=args.rasa_url, timeout=60.0, params=params) as client:
         model = Path(client.get("/status").json().get("model_file", "?")).name
-        intents = [
-            (client.post("/model/parse", json={"text": text}).json().get("intent") or {}).get("name")
-            or "nlu_fallback"
-            for text in texts
+        intents = _parsed_intents(client, texts)
+        # The gateway normalises every message before the NLU; real messages get the same.
+        real_intents = _parsed_intents(client, [normalize_message(text) for text in real])
+    parts = [
+        "## Complaint intent (the NLU on complaints)",
+        f"Model `{model}` at {args.rasa_url}; {len(texts)} held-out complaints of "
+        f"{', '.join(path.name for path in files)} (never trained on), posted as written.",
+        _intent_table("held-out", texts, intents),
+        "Not read as file_complaint:",
+        "\n".join(
+            f"- {text[:60]}… → {intent}"
+            for text, intent in zip(texts, intents, strict=True)
+            if intent != "file_complaint"
+        )
+        or "- none",
+    ]
+    if real:
+        parts += [
+            f"The {len(real)} real 人民网 messages of {args.real_messages.name} (see the routing section), "
+            "normalised as the gateway does:",
+            _intent_table("real", real, real_intents),
         ]
+        for half, name in ((DEV_HALF, "development half"), (1 - DEV_HALF, "test half")):
+            chosen = [index for index, row in enumerate(real_rows) if row["tid"] % 2 == half]
+            parts += [
+                f"Real messages, {name} ({len(chosen)}):",
+                _intent_table(f"real {name}", [real[i] for i in chosen], [real_intents[i] for i in chosen]),
+            ]
+    return "\n\n".join(parts)
+
+
+def _parsed_intents(client: httpx.Client, texts: list[str]) -> list[str]:
+    return [
+        (client.post("/model/parse", json={"text": text}).json().get("intent") or {}).get("name")
+        or "nlu_fallback"
+        for text in texts
+    ]
+
+
+def _intent_table(label: str, texts: list[str], intents: list[str]) -> str:
+    """file_complaint and complaint-or-question shares, for all texts and the long ones."""
     rows = []
     for name, low in (("all", 0), (">= 100 chars", 100), (f">= {LONG_MESSAGE} chars", LONG_MESSAGE)):
         chosen = [intent for text, intent in zip(texts, intents, strict=True) if len(text) >= low]
+        if not chosen:
+            continue
         counts = Counter(chosen)
-        rows.append(
-            [
-                name,
-                str(len(chosen)),
-                f"{counts['file_complaint'] / len(chosen):.3f}",
-                f"{(counts['file_complaint'] + sum(counts[i] for i in QUESTION_INTENTS)) / len(chosen):.3f}",
-                ", ".join(
-                    f"{intent} {n}" for intent, n in counts.most_common() if intent != "file_complaint"
-                ),
-            ]
-        )
-    missed = [
-        f"- {text[:60]}… → {intent}"
-        for text, intent in zip(texts, intents, strict=True)
-        if intent != "file_complaint"
-    ]
-    for row in rows:
+        complaint = counts["file_complaint"] / len(chosen)
+        either = (counts["file_complaint"] + sum(counts[i] for i in QUESTION_INTENTS)) / len(chosen)
         print(
-            f"complaint intent {row[0]}: file_complaint {row[2]}, complaint or question {row[3]} (n={row[1]})"
+            f"complaint intent, {label} {name}: file_complaint {complaint:.3f}, "
+            f"complaint or question {either:.3f} (n={len(chosen)})"
         )
-    return "\n\n".join(
-        [
-            "## Complaint intent (the NLU on the held-out complaints)",
-            f"Model `{model}` at {args.rasa_url}; {len(texts)} held-out complaints of "
-            f"{', '.join(path.name for path in files)} (never trained on), posted as written.",
-            markdown_table(
-                ["subset", "n", "file_complaint", "complaint or question", "others"],
-                rows,
-            ),
-            "Not read as file_complaint:",
-            "\n".join(missed) or "- none",
-        ]
-    )
+        others = ", ".join(
+            f"{intent} {n}" for intent, n in counts.most_common() if intent != "file_complaint"
+        )
+        rows.append([name, str(len(chosen)), f"{complaint:.3f}", f"{either:.3f}", others])
+    return markdown_table(["subset", "n", "file_complaint", "complaint or question", "others"], rows)
 
 
 def replace_namespace(args: argparse.Namespace, **changes: str) -> argparse.Namespace:

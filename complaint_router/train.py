@@ -38,9 +38,12 @@ class TrainingConfig:
     char_low: int = 1
     char_high: int = 3
     word_features: bool = False
-    embedding_scale: float = 1.0  # weight of the USE sentence embedding features; 0 = none
-    classifier: str = "svm"  # "svm" (linear SVM) or "lr" (logistic regression)
-    c: float = 1.0
+    # Weight of the USE sentence embedding features; 0 = none. Chosen on real messages (the
+    # development half of benchmarks/data/real_complaints): the embedding raised the
+    # cross-validation on our own letters and lowered accuracy on citizens' (0.73 vs 0.76).
+    embedding_scale: float = 0.0
+    classifier: str = "lr"  # "svm" (linear SVM) or "lr" (logistic regression)
+    c: float = 10.0
     augment_per_category: int = 40
     min_df: int = 1
     folds: int = 5
@@ -49,6 +52,9 @@ class TrainingConfig:
 
 
 DEFAULT_CONFIG = TrainingConfig()
+EMBEDDING_CONFIG = TrainingConfig(classifier="svm", c=1.0, embedding_scale=1.0)
+"""The model shipped until 2026-12-06: char n-grams plus the USE embedding, linear SVM. Best in
+cross-validation on our own letters (0.92 against 0.88), worse on real messages."""
 BASELINE_CONFIG = TrainingConfig(
     classifier="lr", c=1.0, augment_per_category=0, normalize_text=False, embedding_scale=0.0
 )

@@ -38,7 +38,7 @@ def test_shipped_model_is_not_stale() -> None:
 
 
 def test_shipped_model_is_small() -> None:
-    assert DEFAULT_MODEL_PATH.stat().st_size < 3_000_000
+    assert DEFAULT_MODEL_PATH.stat().st_size < 6_000_000  # ~4.5 MB: the char n-gram vocabulary and weights
 
 
 def _route(model: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
