@@ -26,9 +26,11 @@ Rules, in the order they run (each is conservative: text that is not a number is
 4. Grouped numbers. Digit groups separated by single spaces or hyphens are joined only when the
    result is a plausible identifier: 11 digits starting 1[3-9] (a mobile phone), 10 digits (a
    utility account), 18 digits or 17 + X (a resident id), or GZ + 8 / GJJ + 9 digits (gas and housing
-   fund accounts); every group but the last has at least 3 digits and the last at least 2. So
-   "138 0531 0001", "138-0531-0001", "3100 012 345" and "3710 0219 8503 1223 11" join, while a date
-   (2026-10-25), a landline (0531-88881234), "2号楼 3单元" and "10月 25日" stay as typed.
+   fund accounts); the first group has at least 3 digits and every other at least 2, and groups
+   of two inside the number only when the first ones do not read as a year and a month. So
+   "138 0531 0001", "138-0531-0001", "3100 012 345", "0531 88 0002" (an account read out 4-2-4)
+   and "3710 0219 8503 1223 11" join, while a date (2026-10-25, "2026 10 25 14"), a landline
+   (0531-88881234), "2号楼 3单元" and "10月 25日" stay as typed.
 5. English bill words (``ENGLISH_TERMS``, case-insensitive, whole words only): electricity/power bill
    → 电费, water bill → 水费, gas bill → 燃气费, check/query → 查, pay → 交, ... Spaces between a
    translated word and Chinese are dropped: "帮我check一下" → "帮我查一下".
@@ -366,7 +368,9 @@ def _join_prefixed_account(match: re.Match[str]) -> str:
 
 def _plausible_groups(groups: list[str]) -> bool:
     """Whether these groups, written together, look like a phone, account or id number."""
-    if len(groups) > 6 or any(len(group) < 3 for group in groups[:-1]) or len(groups[-1]) < 2:
+    if len(groups) > 6 or len(groups[0]) < 3 or any(len(group) < 2 for group in groups[1:]):
+        return False
+    if any(len(group) == 2 for group in groups[1:-1]) and _reads_as_date(groups):
         return False
     if any(group[-1] in "xX" for group in groups[:-1]):
         return False
@@ -376,6 +380,17 @@ def _plausible_groups(groups: list[str]) -> bool:
     if len(joined) == 11:
         return bool(re.fullmatch(r"1[3-9][0-9]{9}", joined))
     return len(joined) in (10, 18)
+
+
+def _reads_as_date(groups: list[str]) -> bool:
+    """A year then a month ("2026 10 25 14"): groups of two digits after it are a day and an
+    hour, not the middle of an account number spoken 4-2-4 ("0531 88 0002")."""
+    return (
+        len(groups[0]) == 4
+        and groups[0][:2] in ("19", "20")
+        and len(groups[1]) <= 2
+        and 1 <= int(groups[1]) <= 12
+    )
 
 
 def _translate_english(text: str) -> str:

@@ -208,7 +208,17 @@ def test_groups_join_only_to_identifier_lengths() -> None:
     assert normalize_message("1234 5678 90") == "1234567890"  # 10: an account
     assert normalize_message("1234 5678 901") == "1234 5678 901"  # 11 not starting 1[3-9]
     assert normalize_message("3100012345 138 0531 0001") == "3100012345 13805310001"
-    assert normalize_message("2026 10 25 14") == "2026 10 25 14"  # short inner groups
+    assert normalize_message("2026 10 25 14") == "2026 10 25 14"  # a year, a month, a day, an hour
+    assert normalize_message("1999 12 3045") == "1999 12 3045"  # a year and a month first
+
+
+def test_an_account_read_out_in_groups_of_two_is_joined() -> None:
+    """Citizens read a 10-digit account out 4-2-4 or 4-3-3, a phone 3-2-2-4."""
+    assert normalize_message("户号零五三一 八八 零零零二") == "户号 0531880002"
+    assert normalize_message("0531 88 0002 查电费") == "0531880002 查电费"
+    assert normalize_message("3100 01 2345") == "3100012345"
+    assert normalize_message("手机138 05 31 0001") == "手机 13805310001"
+    assert normalize_message("12 34 56 7890") == "12 34 56 7890"  # no group of three first
     assert normalize_message("0531 8888 1234") == "0531 8888 1234"  # a 12-digit landline
 
 
