@@ -1,0 +1,75 @@
+"""A Rasa NLU component after the anchor guard: a long message refused as out of scope is read
+by its cue words (rasa_components/long_letters.py says why). The cues and the length are this
+component's configuration in config.yml. The new intent and the refused one swap confidences,
+so the refused intent stays in the ranking (the agent console and the logs show what DIET
+thought) and FallbackClassifier after this component does not see a tie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_components.long_letters import compile_cues, letter_intent
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class LongLetterGuard(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"refused_intent": "out_of_scope", "min_chars": 60, "cues": []}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._refused_intent = str(config["refused_intent"])
+        self._min_chars = int(config["min_chars"])
+        self._cues = compile_cues(config.get("cues") or [])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LongLetterGuard:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._read_as_letter(message)
+        return messages
+
+    def _read_as_letter(self, message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) != self._refused_intent:
+            return
+        name = letter_intent(message.get(TEXT) or "", self._min_chars, self._cues)
+        if name is None:
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        previous = next((item for item in ranking if item.get(INTENT_NAME_KEY) == name), {})
+        read = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 0.0)}
+        # The two swap confidences: left equal, FallbackClassifier would call them ambiguous.
+        refused = {
+            INTENT_NAME_KEY: self._refused_intent,
+            PREDICTED_CONFIDENCE_KEY: previous.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+        }
+        others = [item for item in ranking if item.get(INTENT_NAME_KEY) not in (name, self._refused_intent)]
+        message.set(INTENT, read, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [read, refused, *others], add_to_output=True)

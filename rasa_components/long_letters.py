@@ -1,0 +1,32 @@
+"""Long messages to the city are letters, not small talk: the reading of an out-of-scope guess.
+
+The out-of-scope training examples are chat-length requests to any assistant (recipes, maps,
+music, 20-40 characters). DIET extends them by topic, so a long letter about a taxi driver who
+steered tourists to a silk shop, a refused air-ticket refund or a metro line's timetable came
+back out_of_scope with confidence 1.0 (about 1 real 人民网 post in 10, benchmarks/understanding.py
+complaint_intent). Citizens do not write 60 characters to ask for a song; a long message the NLU
+would refuse is read by its cue words instead: the first cue that matches names the intent.
+Pure Python so that both environments import it: the Rasa component
+(rasa_components/long_letter_guard.py) and the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+LetterCues = Sequence[tuple[str, re.Pattern[str]]]
+"""(intent, cue pattern), tried in order."""
+
+
+def compile_cues(table: Sequence[Sequence[str]]) -> list[tuple[str, re.Pattern[str]]]:
+    """`table`: [[intent, pattern], ...] as config.yml writes it."""
+    return [(str(intent), re.compile(pattern, re.IGNORECASE)) for intent, pattern in table]
+
+
+def letter_intent(text: str, min_chars: int, cues: LetterCues) -> str | None:
+    """The intent a long message's cue words name, or None for a short one, a button payload
+    or a long message with no cue."""
+    if len(text) < min_chars or text.startswith("/"):
+        return None
+    return next((intent for intent, pattern in cues if pattern.search(text)), None)
