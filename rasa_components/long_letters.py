@@ -24,6 +24,18 @@ def compile_cues(table: Sequence[Sequence[str]]) -> list[tuple[str, re.Pattern[s
     return [(str(intent), re.compile(pattern, re.IGNORECASE)) for intent, pattern in table]
 
 
+def unsure_letter_intent(
+    text: str, min_chars: int, cues: LetterCues, ranking: Sequence[tuple[str, float]]
+) -> str | None:
+    """For a long message the NLU was unsure about (`ranking`: DIET's intents, best first,
+    without the fallback): the letter intent DIET put first or second, if any. Between a
+    complaint and a question DIET's own preference is the better guide than cue words."""
+    if len(text) < min_chars or text.startswith("/"):
+        return None
+    letter_intents = {intent for intent, _ in cues}
+    return next((intent for intent, _ in ranking[:2] if intent in letter_intents), None)
+
+
 def letter_intent(text: str, min_chars: int, cues: LetterCues) -> str | None:
     """The intent a long message's cue words name, or None for a short one, a button payload
     or a long message with no cue."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rasa_components.long_letters import compile_cues, letter_intent
+from rasa_components.long_letters import compile_cues, letter_intent, unsure_letter_intent
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +80,21 @@ def test_every_off_topic_training_example_is_too_short_to_be_a_letter() -> None:
 def test_a_long_message_without_cues_and_a_button_stay_as_they_were() -> None:
     assert _read("啊" * MIN_CHARS) is None
     assert _read("/file_complaint" + "。" * MIN_CHARS) is None
+
+
+LONG_GRIEVANCE = "我们楼道里的声控灯坏了快半年了，晚上上下楼黑咕隆咚的，上周我家老太太下楼一脚踩空摔了一跤，找物业说了好几次都没有人来修。"
+
+
+def test_an_unsure_long_message_takes_diets_letter_guess_when_it_is_first_or_second() -> None:
+    assert len(LONG_GRIEVANCE) >= MIN_CHARS
+    unsure = [("life_event", 0.47), ("file_complaint", 0.46), ("inform", 0.05)]
+    assert unsure_letter_intent(LONG_GRIEVANCE, MIN_CHARS, CUES, unsure) == "file_complaint"
+    question_first = [("ask_service_guide", 0.48), ("file_complaint", 0.46)]
+    assert unsure_letter_intent(LONG_GRIEVANCE, MIN_CHARS, CUES, question_first) == "ask_service_guide"
+
+
+def test_an_unsure_message_between_two_tasks_stays_unsure() -> None:
+    """A long bill request DIET hesitates over must not start a complaint."""
+    tasks = [("query_bill", 0.47), ("pay_bill", 0.45), ("file_complaint", 0.04)]
+    assert unsure_letter_intent(LONG_GRIEVANCE, MIN_CHARS, CUES, tasks) is None
+    assert unsure_letter_intent("我要投诉", MIN_CHARS, CUES, [("file_complaint", 0.46)]) is None
