@@ -42,7 +42,7 @@ class LongLetterGuard(GraphComponent):
         self._refused_intent = str(config["refused_intent"])
         self._unsure_intent = str(config["unsure_intent"])
         self._min_chars = int(config["min_chars"])
-        self._cues = compile_cues(config.get("cues") or [])
+        self._cues = compile_cues(config.get("cues") or [], self._min_chars)
 
     @classmethod
     def create(

@@ -15,13 +15,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-LetterCues = Sequence[tuple[str, re.Pattern[str]]]
-"""(intent, cue pattern), tried in order."""
+LetterCues = Sequence[tuple[str, re.Pattern[str], int]]
+"""(intent, cue pattern, fewest characters the message needs for this cue), tried in order."""
 
 
-def compile_cues(table: Sequence[Sequence[str]]) -> list[tuple[str, re.Pattern[str]]]:
-    """`table`: [[intent, pattern], ...] as config.yml writes it."""
-    return [(str(intent), re.compile(pattern, re.IGNORECASE)) for intent, pattern in table]
+def compile_cues(
+    table: Sequence[Sequence[str | int]], min_chars: int
+) -> list[tuple[str, re.Pattern[str], int]]:
+    """`table`: [[intent, pattern], [intent, pattern, chars], ...] as config.yml writes it; a cue
+    without its own length needs `min_chars`. Words as common as 问题 or 领导 also occur in a long
+    chat ("我有个数学问题想请教你…"), so the weakest cues ask for a longer message."""
+    return [
+        (str(row[0]), re.compile(str(row[1]), re.IGNORECASE), int(row[2]) if len(row) > 2 else min_chars)
+        for row in table
+    ]
 
 
 def unsure_letter_intent(
@@ -32,7 +39,7 @@ def unsure_letter_intent(
     complaint and a question DIET's own preference is the better guide than cue words."""
     if len(text) < min_chars or text.startswith("/"):
         return None
-    letter_intents = {intent for intent, _ in cues}
+    letter_intents = {intent for intent, _, _ in cues}
     return next((intent for intent, _ in ranking[:2] if intent in letter_intents), None)
 
 
@@ -41,4 +48,6 @@ def letter_intent(text: str, min_chars: int, cues: LetterCues) -> str | None:
     or a long message with no cue."""
     if len(text) < min_chars or text.startswith("/"):
         return None
-    return next((intent for intent, pattern in cues if pattern.search(text)), None)
+    return next(
+        (intent for intent, pattern, needed in cues if len(text) >= needed and pattern.search(text)), None
+    )

@@ -21,8 +21,8 @@ def _guard_config() -> dict:
 
 
 CONFIG = _guard_config()
-CUES = compile_cues(CONFIG["cues"])
 MIN_CHARS = int(CONFIG["min_chars"])
+CUES = compile_cues(CONFIG["cues"], MIN_CHARS)
 
 
 def _read(text: str) -> str | None:
@@ -36,7 +36,7 @@ def _read(text: str) -> str | None:
         # a training course) are also the topics of the off-topic examples.
         "出租车司机带我们去丝绸店购物。从西湖出来打车，司机一路推荐丝绸和茶叶，把我们拉到一家店门口等着，价格比外面贵一倍，这种行为有没有人管？",
         "在某旅行平台买的机票出错，名字和证件号对不上，登不了机，平台拒绝退款，客服一直推脱，已经一个多月了，请有关部门督促平台处理。",
-        "地铁新线开通了，可是我们小区到站口的那条路还是断头路，每天要绕两公里才能坐上地铁，居民意见很大，老人孩子走这段路很不安全，希望尽快把路打通。",
+        "地铁新线开通了，可是我们小区到站口的那条路还是断头路，每天要绕两公里才能坐上地铁，居民意见很大，老人孩子走这段路很不安全，晚上连路灯都没有，下雨天全是泥，希望有关部门尽快把路打通。",
         "给孩子报了一年的少儿英语网课，上了两节觉得不合适申请退费，机构说只能退三成，合同上根本没写，这明显不合理，机构还不接电话，我要投诉。",
     ],
 )
@@ -98,3 +98,16 @@ def test_an_unsure_message_between_two_tasks_stays_unsure() -> None:
     tasks = [("query_bill", 0.47), ("pay_bill", 0.45), ("file_complaint", 0.04)]
     assert unsure_letter_intent(LONG_GRIEVANCE, MIN_CHARS, CUES, tasks) is None
     assert unsure_letter_intent("我要投诉", MIN_CHARS, CUES, [("file_complaint", 0.46)]) is None
+
+
+@pytest.mark.parametrize(
+    "chat",
+    [
+        "我有个数学问题想请教你，一个长方形长八厘米宽五厘米，它的周长和面积分别是多少，请详细写出计算过程，谢谢你啦小助手，我家孩子等着呢",
+        "最近老是失眠 晚上躺床上翻来覆去睡不着 白天上班也没精神 领导还老批评我 压力特别大 你说我该咋办 有没有什么好办法能让我睡个好觉",
+    ],
+)
+def test_a_long_chat_with_only_common_words_is_not_a_letter(chat: str) -> None:
+    """Found on the running stack: both had started the complaint form."""
+    assert MIN_CHARS <= len(chat) < 90
+    assert _read(chat) is None
