@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -22,13 +19,13 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_components.intent_anchors import compile_anchors, lacks_anchor
+from rasa_components.intent_rewriter import IntentRewriter
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class IntentAnchorGuard(GraphComponent):
+class IntentAnchorGuard(IntentRewriter):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"refuse_intent": "out_of_scope", "anchors": {}}
@@ -37,25 +34,7 @@ class IntentAnchorGuard(GraphComponent):
         self._refuse_intent = str(config["refuse_intent"])
         self._anchors = compile_anchors(config.get("anchors") or {})
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntentAnchorGuard:
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._guard(message)
-        return messages
-
-    def _guard(self, message: Message) -> None:
+    def rewrite(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
         if not name or not lacks_anchor(name, message.get(TEXT) or "", self._anchors):

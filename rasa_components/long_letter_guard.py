@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -22,13 +19,13 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa_components.intent_rewriter import IntentRewriter
 from rasa_components.long_letters import compile_cues, letter_intent, unsure_letter_intent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class LongLetterGuard(GraphComponent):
+class LongLetterGuard(IntentRewriter):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
@@ -44,25 +41,7 @@ class LongLetterGuard(GraphComponent):
         self._min_chars = int(config["min_chars"])
         self._cues = compile_cues(config.get("cues") or [], self._min_chars)
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LongLetterGuard:
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._read_as_letter(message)
-        return messages
-
-    def _read_as_letter(self, message: Message) -> None:
+    def rewrite(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         refused = intent.get(INTENT_NAME_KEY)
         text = message.get(TEXT) or ""
